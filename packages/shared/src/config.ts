@@ -1,0 +1,91 @@
+/**
+ * Reading configuration from the environment. Each service declares its settings with these readers;
+ * every bad value is collected and reported at once, so a misconfigured service stops with one clear message.
+ */
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Collects settings from an environment, remembering every problem until `done()`. */
+export class EnvReader {
+  private readonly problems: string[] = [];
+  constructor(private readonly env: Env = process.env) {}
+
+  string(name: string, fallback: string): string {
+    const raw = this.env[name];
+    return raw === undefined || raw === '' ? fallback : raw;
+  }
+
+  optionalString(name: string): string | undefined {
+    const raw = this.env[name];
+    return raw === undefined || raw === '' ? undefined : raw;
+  }
+
+  int(name: string, fallback: number, { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = {}): number {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      this.problems.push(`${name}=${JSON.stringify(raw)}: expected an integer from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  }
+
+  /** A duration such as `24h`, `15m`, `30s`, `500ms`, or a bare number of seconds; returned in milliseconds. */
+  duration(name: string, fallbackMs: number, { minMs = 0 } = {}): number {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return fallbackMs;
+    const ms = parseDuration(raw);
+    if (ms === undefined || ms < minMs) {
+      this.problems.push(
+        `${name}=${JSON.stringify(raw)}: expected a duration like 30s, 15m, 24h (at least ${minMs} ms)`,
+      );
+      return fallbackMs;
+    }
+    return ms;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const raw = this.env[name]?.toLowerCase();
+    if (raw === undefined || raw === '') return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+    this.problems.push(`${name}=${JSON.stringify(raw)}: expected true or false`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, choices: readonly T[], fallback: T): T {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (!(choices as readonly string[]).includes(raw)) {
+      this.problems.push(`${name}=${JSON.stringify(raw)}: expected one of ${choices.join(', ')}`);
+      return fallback;
+    }
+    return raw as T;
+  }
+
+  /** Records a problem found by a cross-field check. */
+  fail(problem: string): void {
+    this.problems.push(problem);
+  }
+
+  /** Throws a ConfigError listing every problem, if there were any. */
+  done(): void {
+    if (this.problems.length > 0) throw new ConfigError(this.problems);
+  }
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+export function parseDuration(text: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
+  if (!match) return undefined;
+  return Math.round(Number(match[1]) * UNITS[match[2] ?? 's']!);
+}
