@@ -1,0 +1,25 @@
+/**
+ * What a processor gives the worker runtime: a function from a task message to its final outcome.
+ * The runtime owns everything around it (consuming, `running` and final commits, acks, retries, shutdown).
+ */
+import type { Logger } from 'pino';
+import type { TaskError, TaskMessage } from '../contract/task.js';
+
+export type TaskOutcome =
+  | { status: 'ready'; result: unknown }
+  /** A result about the task itself (bad input, a corrupt image): final, never retried. */
+  | { status: 'failed'; error: TaskError };
+
+export interface TaskContext {
+  /** Aborted when the worker shuts down past its grace period; the handler should stop early. */
+  signal: AbortSignal;
+  log: Logger;
+  /** True when the broker says this message was delivered before (a worker died mid-task). */
+  redelivered: boolean;
+}
+
+/**
+ * Resolves with the outcome. Throwing means "this worker could not do the work right now" (say, Docker
+ * is unreachable): the runtime returns the message to the queue for another try, up to the delivery limit.
+ */
+export type TaskHandler = (message: TaskMessage, context: TaskContext) => Promise<TaskOutcome>;
