@@ -4,7 +4,7 @@
  */
 import { type Static, Type } from 'typebox';
 import { type FieldError, fieldError } from './field-error.js';
-import { literalUnion } from './literal-union.js';
+import { literalUnion, nullable } from './schema-helpers.js';
 
 /** Canonical translator names; a task names one of these (or an alias, see TRANSLATOR_ALIASES). */
 export const TRANSLATORS = ['python3', 'gcc', 'clang', 'g++', 'clang++'] as const;
@@ -56,7 +56,7 @@ export type Verdict = (typeof VERDICTS)[number];
 export const StageOutputSchema = Type.Object({
   stdout: Type.String(),
   stderr: Type.String(),
-  exit_code: Type.Union([Type.Integer(), Type.Null()]),
+  exit_code: nullable(Type.Integer()),
   time_ms: Type.Integer(),
   truncated: Type.Boolean(),
 });
@@ -64,13 +64,11 @@ export type StageOutput = Static<typeof StageOutputSchema>;
 
 export const CodeResultSchema = Type.Object({
   verdict: literalUnion(VERDICTS),
-  exit_code: Type.Union([Type.Integer(), Type.Null()], {
-    description: 'null when the program did not run or was killed',
-  }),
-  signal: Type.Union([Type.String(), Type.Null()], { description: 'e.g. SIGSEGV, SIGKILL; null on a normal exit' }),
+  exit_code: nullable(Type.Integer(), { description: 'null when the program did not run or was killed' }),
+  signal: nullable(Type.String(), { description: 'e.g. SIGSEGV, SIGKILL; null on a normal exit' }),
   stdout: Type.String(),
   stderr: Type.String(),
-  compile: Type.Union([StageOutputSchema, Type.Null()], { description: 'null for interpreted languages' }),
+  compile: nullable(StageOutputSchema, { description: 'null for interpreted languages' }),
   time_ms: Type.Integer(),
   truncated: Type.Boolean(),
 });

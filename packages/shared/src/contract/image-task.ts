@@ -4,7 +4,7 @@
  */
 import { type Static, Type } from 'typebox';
 import { type FieldError, fieldError, isFieldError } from './field-error.js';
-import { literalUnion } from './literal-union.js';
+import { literalUnion } from './schema-helpers.js';
 
 export const FILTER_NAMES = ['Blur', 'Sharpen', 'Negative', 'FlipX', 'FlipY'] as const;
 export type FilterName = (typeof FILTER_NAMES)[number];

@@ -5,7 +5,7 @@
 import { type Static, Type } from 'typebox';
 import { CodeResultSchema, type CodeTaskPayload, CodeTaskPayloadSchema } from './code-task.js';
 import { type ImageTaskPayload, ImageTaskPayloadSchema } from './image-task.js';
-import { literalUnion } from './literal-union.js';
+import { literalUnion } from './schema-helpers.js';
 
 export const TASK_TYPES = ['code', 'image'] as const;
 export type TaskType = (typeof TASK_TYPES)[number];

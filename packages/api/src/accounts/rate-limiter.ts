@@ -1,0 +1,48 @@
+/**
+ * Counts events per key in a sliding window (a log of timestamps per key). Used to throttle failed logins
+ * and registrations; keys are forgotten once their window passes, so memory follows the active keys only.
+ */
+export class RateLimiter {
+  private readonly hits = new Map<string, number[]>();
+
+  constructor(
+    private readonly max: number,
+    private readonly windowMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Seconds until `key` may act again, or 0 when it is under the limit. */
+  retryAfter(key: string): number {
+    const times = this.live(key);
+    if (times.length < this.max) return 0;
+    const oldest = times[times.length - this.max]!;
+    return Math.max(1, Math.ceil((oldest + this.windowMs - this.now()) / 1000));
+  }
+
+  hit(key: string): void {
+    const times = this.live(key);
+    times.push(this.now());
+    // Keep no more than needed to decide: the newest `max` timestamps.
+    if (times.length > this.max) times.splice(0, times.length - this.max);
+    this.hits.set(key, times);
+  }
+
+  reset(key: string): void {
+    this.hits.delete(key);
+  }
+
+  /** Drops keys whose window has passed; call periodically. */
+  sweep(): void {
+    for (const key of this.hits.keys()) this.live(key);
+  }
+
+  private live(key: string): number[] {
+    const times = this.hits.get(key);
+    if (!times) return [];
+    const cutoff = this.now() - this.windowMs;
+    const kept = times.filter((t) => t > cutoff);
+    if (kept.length === 0) this.hits.delete(key);
+    else this.hits.set(key, kept);
+    return kept;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Assembles the API from its plugins. Everything it needs comes in as arguments (storage, publisher,
+ * registry, logger), so tests build it with in-process parts and main.ts with the real ones.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ImageLimits, Logger, TaskPublisher } from '@conveyor/shared';
+import cookie from '@fastify/cookie';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify from 'fastify';
+import fp from 'fastify-plugin';
+import type { Registry } from 'prom-client';
+import type { AccountService } from './accounts/account-service.js';
+import { accountsRoutes, logoutRoute } from './accounts/accounts-routes.js';
+import { authentication } from './auth/authentication.js';
+import { ErrorBodySchema } from './http/api-error.js';
+import { errorHandler } from './http/error-handler.js';
+import { apiDocs } from './ops/api-docs.js';
+import { healthRoutes } from './ops/health-routes.js';
+import { httpMetrics } from './ops/http-metrics.js';
+import { commitRoute } from './tasks/commit-route.js';
+import type { TaskService } from './tasks/task-service.js';
+import type { TaskStore } from './tasks/task-store.js';
+import { TaskResultSchema, TaskStatusSchema } from './tasks/task-views.js';
+import { tasksRoutes } from './tasks/tasks-routes.js';
+
+export interface AppDependencies {
+  logger: Logger;
+  accounts: AccountService;
+  tasks: TaskService;
+  store: TaskStore;
+  publisher: TaskPublisher;
+  registry: Registry;
+  settings: {
+    cookieSecure: boolean;
+    trustedOrigins: string[];
+    imageLimits: ImageLimits;
+    maxCommitBytes: number;
+    metricsToken: string | undefined;
+    /** Answer `Connection: close` while shutting down, so keep-alive clients move on. */
+    trustProxy?: boolean;
+  };
+}
+
+export async function buildApp(deps: AppDependencies) {
+  const { settings } = deps;
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    genReqId: () => randomUUID(),
+    requestIdHeader: 'x-request-id',
+    trustProxy: settings.trustProxy ?? false,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addSchema(ErrorBodySchema);
+  app.addSchema(TaskStatusSchema);
+  app.addSchema(TaskResultSchema);
+  await app.register(errorHandler);
+  await app.register(apiDocs);
+  await app.register(cookie);
+  await app.register(fp(httpMetrics), { registry: deps.registry, store: deps.store, token: settings.metricsToken });
+  await app.register(healthRoutes, { checks: { queue: () => deps.publisher.isReady() } });
+  await app.register(accountsRoutes, { accounts: deps.accounts, cookieSecure: settings.cookieSecure });
+  await app.register(commitRoute, { tasks: deps.tasks, maxCommitBytes: settings.maxCommitBytes });
+
+  // Everything registered in this scope needs a user's session.
+  await app.register(async (userScope) => {
+    await userScope.register(authentication, { accounts: deps.accounts, trustedOrigins: settings.trustedOrigins });
+    await userScope.register(logoutRoute, { accounts: deps.accounts });
+    await userScope.register(tasksRoutes, { tasks: deps.tasks, imageLimits: settings.imageLimits });
+  });
+  return app;
+}

@@ -1,0 +1,48 @@
+/**
+ * The one JSON error shape every 4xx/5xx answer uses: {"error": {"code", "message", "field"?}}.
+ */
+import { type FieldError, fieldError } from '@conveyor/shared';
+import type { FastifyReply } from 'fastify';
+import { Type } from 'typebox';
+
+export const ErrorBodySchema = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'machine-readable error code' }),
+      message: Type.String({ description: 'what is wrong, for a person' }),
+      field: Type.Optional(Type.String({ description: 'the request field at fault' })),
+    }),
+  },
+  { $id: 'Error' },
+);
+
+/** A reference to the shared Error schema, with an example, for route `response` maps. */
+export function errorResponse(description: string, code: string, message: string, field?: string) {
+  return Type.Ref('Error', {
+    description,
+    examples: [{ error: { code, message, ...(field ? { field } : {}) } }],
+  });
+}
+
+export function errorBody(code: string, message: string, field?: string) {
+  return { error: { code, message, ...(field ? { field } : {}) } };
+}
+
+export function sendError(reply: FastifyReply, status: number, code: string, message: string, field?: string) {
+  return reply
+    .code(status)
+    .type('application/json')
+    .send(errorBody(code, message, field));
+}
+
+export function sendFieldError(reply: FastifyReply, error: FieldError) {
+  return sendError(
+    reply,
+    error.status,
+    error.status === 413 ? 'too_large' : 'invalid_field',
+    error.message,
+    error.field,
+  );
+}
+
+export { fieldError };

@@ -1,0 +1,61 @@
+/**
+ * Prometheus metrics: request counts and latencies by route, tasks by type and status, served at /metrics
+ * (optionally behind a bearer token). The registry is passed in, so nothing is global.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { bearerToken } from '../auth/authentication.js';
+import { sendError } from '../http/api-error.js';
+import type { TaskStore } from '../tasks/task-store.js';
+
+export interface HttpMetricsOptions {
+  registry: Registry;
+  store: TaskStore;
+  /** When set, /metrics needs `Authorization: Bearer <token>`. */
+  token: string | undefined;
+}
+
+export const httpMetrics: FastifyPluginAsyncTypebox<HttpMetricsOptions> = async (app, { registry, store, token }) => {
+  const requests = new Counter({
+    name: 'conveyor_http_requests_total',
+    help: 'HTTP requests by route, method and status code',
+    labelNames: ['route', 'method', 'status_code'],
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'conveyor_http_request_duration_seconds',
+    help: 'HTTP request latency by route and method',
+    labelNames: ['route', 'method'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'conveyor_tasks',
+    help: 'Tasks held by the API, by type and status',
+    labelNames: ['type', 'status'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const { type, status, count } of await store.counts()) this.set({ type, status }, count);
+    },
+  });
+
+  // Hooks on the root instance (see app.ts: this plugin is wrapped so they see every route).
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    requests.inc({ route, method: request.method, status_code: reply.statusCode });
+    latency.observe({ route, method: request.method }, reply.elapsedTime / 1000);
+  });
+
+  app.get(
+    '/metrics',
+    { schema: { tags: ['operations'], summary: 'Prometheus metrics', produces: ['text/plain'] }, logLevel: 'warn' },
+    async (request, reply) => {
+      if (token && bearerToken(request.headers.authorization) !== token) {
+        reply.header('WWW-Authenticate', 'Bearer realm="metrics"');
+        return sendError(reply, 401, 'unauthorized', 'the metrics token is required');
+      }
+      return reply.type(registry.contentType).send(await registry.metrics());
+    },
+  );
+};

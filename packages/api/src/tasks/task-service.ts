@@ -1,0 +1,94 @@
+/**
+ * The task lifecycle as the API sees it: create and publish, read back for the owner, and accept commits
+ * from workers. Independent of HTTP; the routes translate its outcomes into status codes.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  PublishError,
+  TASK_MESSAGE_SCHEMA_VERSION,
+  type TaskMessage,
+  type TaskPayload,
+  type TaskPublisher,
+} from '@conveyor/shared';
+import type { Logger } from 'pino';
+import { hashToken, newToken, sameDigest } from '../accounts/secrets.js';
+import type { Commit, CommitOutcome, TaskPage, TaskRecord, TaskStore } from './task-store.js';
+
+export type CommitAuthorization = { kind: 'ok'; task: TaskRecord } | { kind: 'not_found' } | { kind: 'forbidden' };
+
+export class TaskService {
+  constructor(
+    private readonly store: TaskStore,
+    private readonly publisher: TaskPublisher,
+    private readonly log: Logger,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /**
+   * Stores the task as queued, then publishes it; resolves only once the queue has confirmed. If publishing
+   * fails, the task is removed again (it was never handed to a worker) and PublishError propagates.
+   */
+  async create(ownerId: string, task: TaskPayload): Promise<TaskRecord> {
+    const createdAt = this.now();
+    const commitToken = newToken();
+    const record: TaskRecord = {
+      id: randomUUID(),
+      ownerId,
+      type: task.type,
+      status: 'in_progress',
+      stage: 'queued',
+      createdAt,
+      updatedAt: createdAt,
+      commitTokenHash: hashToken(commitToken),
+      result: null,
+      error: null,
+      outcomeDigest: null,
+    };
+    await this.store.create(record);
+    const message = {
+      schema_version: TASK_MESSAGE_SCHEMA_VERSION,
+      task_id: record.id,
+      commit_token: commitToken,
+      created_at: createdAt.toISOString(),
+      ...task,
+    } as TaskMessage;
+    try {
+      await this.publisher.publish(message);
+    } catch (error) {
+      await this.store.delete(record.id);
+      this.log.warn({ task_id: record.id, err: error }, 'publish failed; task withdrawn');
+      throw error instanceof PublishError ? error : new PublishError('publish failed', { cause: error });
+    }
+    this.log.info({ task_id: record.id, type: record.type, owner: ownerId }, 'task queued');
+    return record;
+  }
+
+  /** The task if it exists and belongs to `ownerId`; another user's task is indistinguishable from none. */
+  async getOwned(id: string, ownerId: string): Promise<TaskRecord | undefined> {
+    const task = await this.store.get(id);
+    return task && task.ownerId === ownerId ? task : undefined;
+  }
+
+  list(ownerId: string, limit: number, cursor?: string): Promise<TaskPage> {
+    return this.store.listByOwner(ownerId, limit, cursor);
+  }
+
+  /** Checks a worker's commit token against the task it names. */
+  async authorizeCommit(id: string, commitToken: string): Promise<CommitAuthorization> {
+    const task = await this.store.get(id);
+    if (!task) return { kind: 'not_found' };
+    return sameDigest(hashToken(commitToken), task.commitTokenHash) ? { kind: 'ok', task } : { kind: 'forbidden' };
+  }
+
+  async commit(id: string, commit: Commit): Promise<CommitOutcome> {
+    const outcome = await this.store.commit(id, commit, this.now());
+    const level = outcome.kind === 'conflict' ? 'warn' : 'info';
+    this.log[level]({ task_id: id, status: commit.status, outcome: outcome.kind }, 'commit');
+    return outcome;
+  }
+
+  /** Marks a task failed from outside the worker path (a dead-lettered message). */
+  async failFromQueue(id: string, code: string, message: string): Promise<CommitOutcome> {
+    return this.commit(id, { status: 'failed', error: { code, message } });
+  }
+}

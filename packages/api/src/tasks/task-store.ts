@@ -1,0 +1,53 @@
+/**
+ * Where tasks and their results live. Routes see only this interface, so a database can replace the
+ * RAM implementation. Commits go through `commit`, which must apply the rules of `decideCommit`
+ * atomically for its task (a database would use a conditional update).
+ */
+import type { TaskError, TaskStage, TaskStatus, TaskType } from '@conveyor/shared';
+
+export interface TaskRecord {
+  id: string;
+  ownerId: string;
+  type: TaskType;
+  status: TaskStatus;
+  stage: TaskStage;
+  createdAt: Date;
+  updatedAt: Date;
+  /** SHA-256 (hex) of the token a worker must present to commit this task. */
+  commitTokenHash: string;
+  result: unknown;
+  error: TaskError | null;
+  /** Digest of the final outcome, so a repeated identical commit is recognised as a retry. */
+  outcomeDigest: string | null;
+}
+
+export type FinalCommit = { status: 'ready'; result: unknown } | { status: 'failed'; error: TaskError };
+export type Commit = { status: 'running' } | FinalCommit;
+
+export type CommitOutcome =
+  | { kind: 'applied'; task: TaskRecord }
+  /** The same final commit again: a worker's retry; nothing changes. */
+  | { kind: 'repeated'; task: TaskRecord }
+  /** The task is already final with another outcome (or a `running` commit came after the end). */
+  | { kind: 'conflict'; task: TaskRecord }
+  | { kind: 'not_found' };
+
+export interface TaskPage {
+  tasks: TaskRecord[];
+  /** Pass back as `cursor` for the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface TaskStore {
+  create(task: TaskRecord): Promise<void>;
+  get(id: string): Promise<TaskRecord | undefined>;
+  /** Removes a task that was never handed to a worker (its publish failed). */
+  delete(id: string): Promise<void>;
+  commit(id: string, commit: Commit, now: Date): Promise<CommitOutcome>;
+  /** The owner's tasks, newest first. */
+  listByOwner(ownerId: string, limit: number, cursor?: string): Promise<TaskPage>;
+  /** Counts by type and status, for metrics. */
+  counts(): Promise<Array<{ type: TaskType; status: TaskStatus; count: number }>>;
+  /** Drops finished tasks past their TTL and, over the byte budget, the oldest finished ones. */
+  sweep(now: Date): Promise<number>;
+}
