@@ -30,13 +30,15 @@ export interface AppDependencies {
   store: TaskStore;
   publisher: TaskPublisher;
   registry: Registry;
+  /** Readiness checks besides the queue's, for /readyz. */
+  readiness?: Record<string, () => boolean>;
   settings: {
     cookieSecure: boolean;
     trustedOrigins: string[];
     imageLimits: ImageLimits;
     maxCommitBytes: number;
     metricsToken: string | undefined;
-    /** Answer `Connection: close` while shutting down, so keep-alive clients move on. */
+    /** Trust X-Forwarded-* from a reverse proxy (for the client address used by the throttles). */
     trustProxy?: boolean;
   };
 }
@@ -59,7 +61,7 @@ export async function buildApp(deps: AppDependencies) {
   await app.register(apiDocs);
   await app.register(cookie);
   await app.register(fp(httpMetrics), { registry: deps.registry, store: deps.store, token: settings.metricsToken });
-  await app.register(healthRoutes, { checks: { queue: () => deps.publisher.isReady() } });
+  await app.register(healthRoutes, { checks: { queue: () => deps.publisher.isReady(), ...deps.readiness } });
   await app.register(accountsRoutes, { accounts: deps.accounts, cookieSecure: settings.cookieSecure });
   await app.register(commitRoute, { tasks: deps.tasks, maxCommitBytes: settings.maxCommitBytes });
 

@@ -1,5 +1,5 @@
 /** The API's settings, read from the environment and validated at start (see the README's table). */
-import { EnvReader } from '@conveyor/shared';
+import { EnvReader, messageSizeBudget, type QueueSettings, readQueueSettings } from '@conveyor/shared';
 
 export interface ApiConfig {
   port: number;
@@ -7,6 +7,8 @@ export interface ApiConfig {
   logLevel: string;
   bcryptCost: number;
   sessionTtlMs: number;
+  /** Trust X-Forwarded-For from a reverse proxy in front of the API. */
+  trustProxy: boolean;
   /** Set the cookie's Secure flag (serve over HTTPS). */
   cookieSecure: boolean;
   /** Extra origins allowed to send cookie-authenticated state-changing requests (besides the API's own). */
@@ -21,9 +23,7 @@ export interface ApiConfig {
   registrationsPerMinute: number;
   /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>`. */
   metricsToken: string | undefined;
-  /** Where the RabbitMQ broker is; unset = the in-process queue (embedded mode). */
-  amqpUrl: string | undefined;
-  publishTimeoutMs: number;
+  queue: QueueSettings;
   shutdownGraceMs: number;
 }
 
@@ -37,6 +37,7 @@ export function readApiConfig(env: Record<string, string | undefined> = process.
     logLevel: read.oneOf('LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], 'info'),
     bcryptCost: read.int('BCRYPT_COST', 12, { min: 4, max: 15 }),
     sessionTtlMs: read.duration('SESSION_TTL', 24 * 3_600_000, { minMs: 1000 }),
+    trustProxy: read.bool('TRUST_PROXY', false),
     cookieSecure: read.bool('COOKIE_SECURE', false),
     trustedOrigins: read
       .string('TRUSTED_ORIGINS', '')
@@ -51,10 +52,17 @@ export function readApiConfig(env: Record<string, string | undefined> = process.
     loginFailuresPerMinute: read.int('LOGIN_FAILURES_PER_MINUTE', 10, { min: 1 }),
     registrationsPerMinute: read.int('REGISTRATIONS_PER_MINUTE', 60, { min: 1 }),
     metricsToken: read.optionalString('METRICS_TOKEN'),
-    amqpUrl: read.optionalString('AMQP_URL'),
-    publishTimeoutMs: read.duration('PUBLISH_TIMEOUT', 5000, { minMs: 100 }),
+    queue: readQueueSettings(read),
     shutdownGraceMs: read.duration('SHUTDOWN_GRACE', 10_000, { minMs: 0 }),
   };
+  // Inputs travel inside the message: the largest image the API accepts must fit the broker's limit.
+  const budget = messageSizeBudget(config.maxImageBytes, config.queue.maxMessageBytes);
+  if (!budget.fits) {
+    read.fail(
+      `MAX_IMAGE_BYTES=${config.maxImageBytes} does not fit a ${config.queue.maxMessageBytes}-byte broker message ` +
+        `(base64 plus envelope: ${budget.largestImageMessageBytes} bytes); the largest that fits is ${budget.maxImageBytesThatFit}`,
+    );
+  }
   read.done();
   return config;
 }

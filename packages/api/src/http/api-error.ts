@@ -5,20 +5,22 @@ import { type FieldError, fieldError } from '@conveyor/shared';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 
-export const ErrorBodySchema = Type.Object(
-  {
-    error: Type.Object({
-      code: Type.String({ description: 'machine-readable error code' }),
-      message: Type.String({ description: 'what is wrong, for a person' }),
-      field: Type.Optional(Type.String({ description: 'the request field at fault' })),
-    }),
-  },
-  { $id: 'Error' },
-);
+const errorProperties = () => ({
+  error: Type.Object({
+    code: Type.String({ description: 'machine-readable error code' }),
+    message: Type.String({ description: 'what is wrong, for a person' }),
+    field: Type.Optional(Type.String({ description: 'the request field at fault' })),
+  }),
+});
 
-/** A reference to the shared Error schema, with an example, for route `response` maps. */
+export const ErrorBodySchema = Type.Object(errorProperties(), { $id: 'Error' });
+
+/**
+ * The error shape with a description and an example, for route `response` maps. Inlined rather than a $ref,
+ * because OpenAPI 3.0 drops a $ref's sibling keywords, and with them the example.
+ */
 export function errorResponse(description: string, code: string, message: string, field?: string) {
-  return Type.Ref('Error', {
+  return Type.Object(errorProperties(), {
     description,
     examples: [{ error: { code, message, ...(field ? { field } : {}) } }],
   });

@@ -6,6 +6,8 @@ import fp from 'fastify-plugin';
 
 export const apiDocs = fp(async (app: FastifyInstance) => {
   await app.register(swagger, {
+    // Shared schemas keep their $id as their name in components.schemas.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `schema-${i}`) },
     openapi: {
       openapi: '3.0.3',
       info: {

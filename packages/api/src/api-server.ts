@@ -1,0 +1,75 @@
+/**
+ * The API as a running service: RAM storage, the account and task services, the Fastify app, and the
+ * housekeeping timers (expired sessions, finished tasks, throttle windows). main.ts and the all-in-one
+ * launcher both start it through here; the task queue comes in from outside.
+ */
+import type { Logger, TaskPublisher } from '@conveyor/shared';
+import type { Registry } from 'prom-client';
+import { AccountService } from './accounts/account-service.js';
+import { MemoryAuthStorage } from './accounts/memory-auth-storage.js';
+import { PasswordHasher } from './accounts/password-hasher.js';
+import { RateLimiter } from './accounts/rate-limiter.js';
+import { buildApp } from './app.js';
+import type { ApiConfig } from './config.js';
+import { MemoryTaskStore } from './tasks/memory-task-store.js';
+import { TaskService } from './tasks/task-service.js';
+
+const MINUTE = 60_000;
+const HOUSEKEEPING_INTERVAL_MS = MINUTE;
+
+export interface ApiServerParts {
+  config: ApiConfig;
+  publisher: TaskPublisher;
+  logger: Logger;
+  registry: Registry;
+  /** Readiness checks besides the queue's, for /readyz. */
+  readiness?: Record<string, () => boolean>;
+}
+
+export async function createApiServer({ config, publisher, logger, registry, readiness = {} }: ApiServerParts) {
+  const store = new MemoryTaskStore({ finishedTtlMs: config.finishedTaskTtlMs, byteBudget: config.resultByteBudget });
+  const throttles = {
+    loginPerUser: new RateLimiter(config.loginFailuresPerMinute, MINUTE),
+    loginPerAddress: new RateLimiter(config.loginFailuresPerMinute, MINUTE),
+    registerPerAddress: new RateLimiter(config.registrationsPerMinute, MINUTE),
+  };
+  const accounts = new AccountService(
+    new MemoryAuthStorage(),
+    new PasswordHasher(config.bcryptCost),
+    throttles,
+    config.sessionTtlMs,
+  );
+  const tasks = new TaskService(store, publisher, logger);
+  const app = await buildApp({
+    logger,
+    accounts,
+    tasks,
+    store,
+    publisher,
+    registry,
+    settings: {
+      cookieSecure: config.cookieSecure,
+      trustProxy: config.trustProxy,
+      trustedOrigins: config.trustedOrigins,
+      imageLimits: { maxBytes: config.maxImageBytes, maxPixels: config.maxImagePixels },
+      maxCommitBytes: config.maxCommitBytes,
+      metricsToken: config.metricsToken,
+    },
+    readiness,
+  });
+
+  const housekeeping = setInterval(async () => {
+    try {
+      const sessions = await accounts.purgeExpiredSessions();
+      const dropped = await store.sweep(new Date());
+      for (const limiter of Object.values(throttles)) limiter.sweep();
+      if (sessions || dropped) logger.info({ sessions, tasks: dropped }, 'housekeeping: expired entries removed');
+    } catch (error) {
+      logger.error({ err: error }, 'housekeeping failed');
+    }
+  }, HOUSEKEEPING_INTERVAL_MS);
+  housekeeping.unref();
+  app.addHook('onClose', async () => clearInterval(housekeeping));
+
+  return { app, tasks, store };
+}

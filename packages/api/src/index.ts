@@ -1,0 +1,2 @@
+export { type ApiConfig, readApiConfig } from './config.js';
+export { type StartApiOptions, startApi } from './start-api.js';

@@ -1,0 +1,152 @@
+/**
+ * The host's side of the supervisor protocol (see supervisor-script.ts): reads the compile prelude, keeps
+ * the first bytes of the program's stdout and stderr, notices when either goes past the limit, and finds
+ * the exit-status trailer at the end. Pure logic: it sees bytes, never a container.
+ */
+
+import type { OutputStream } from './docker-stream-demuxer.js';
+import { PRELUDE_MARK, TRAILER_BYTES, TRAILER_DIGITS, TRAILER_PREFIX } from './supervisor-script.js';
+
+export interface CompileReport {
+  /** Raw wait status of the compiler (exit code << 8 | signal). */
+  waitStatus: number;
+  stdout: string;
+  stderr: string;
+  truncated: boolean;
+}
+
+export interface Prelude {
+  /** Null when the translator does not compile. */
+  compile: CompileReport | null;
+}
+
+export type OutputEvent = 'prelude' | 'over_limit';
+
+export interface ProgramOutput {
+  stdout: string;
+  stderr: string;
+  /** True when either stream went past the limit and was cut. */
+  truncated: boolean;
+  /** Raw wait status of the program, or null when the supervisor did not get to report it. */
+  waitStatus: number | null;
+}
+
+const PRELUDE_HEADER = /^(\d+) (\d+) (\d+) (\d+) (\d+) (\d+)$/;
+const MAX_PRELUDE_HEADER = 400;
+
+interface PendingPrelude {
+  compiled: boolean;
+  waitStatus: number;
+  outTotal: number;
+  outKept: number;
+  errTotal: number;
+  errKept: number;
+}
+
+export class SandboxOutput {
+  private preludeBytes: Buffer = Buffer.alloc(0);
+  private header: PendingPrelude | null = null;
+  private preludeResult: Prelude | null = null;
+  private readonly stdoutChunks: Buffer[] = [];
+  private stdoutBytes = 0;
+  private readonly stderrChunks: Buffer[] = [];
+  private stderrBytes = 0;
+  private overLimit = false;
+
+  constructor(private readonly limitBytes: number) {}
+
+  get prelude(): Prelude | null {
+    return this.preludeResult;
+  }
+
+  get isOverLimit(): boolean {
+    return this.overLimit;
+  }
+
+  /** Feeds one chunk; returns what happened because of it, if anything the host must act on. */
+  push(stream: OutputStream, chunk: Buffer): OutputEvent | null {
+    // stderr is the program's alone; it may even arrive before the prelude (Docker does not order the streams).
+    if (!this.preludeResult && stream === 'stdout') {
+      const rest = this.readPrelude(chunk);
+      if (!this.preludeResult) return null;
+      if (rest.length > 0) this.keep('stdout', rest);
+      return this.overLimit ? 'over_limit' : 'prelude';
+    }
+    const wasOver = this.overLimit;
+    this.keep(stream, chunk);
+    return this.overLimit && !wasOver ? 'over_limit' : null;
+  }
+
+  /** What the program printed and how it ended, once the container has stopped. */
+  finish(): ProgramOutput {
+    let stdout = Buffer.concat(this.stdoutChunks);
+    let waitStatus: number | null = null;
+    if (!this.overLimit && stdout.length >= TRAILER_BYTES) {
+      const trailer = stdout.subarray(stdout.length - TRAILER_BYTES).toString('latin1');
+      const digits = trailer.slice(TRAILER_PREFIX.length, TRAILER_PREFIX.length + TRAILER_DIGITS);
+      if (trailer.startsWith(TRAILER_PREFIX) && trailer.endsWith('\n') && /^\d+$/.test(digits)) {
+        waitStatus = Number(digits);
+        stdout = stdout.subarray(0, stdout.length - TRAILER_BYTES);
+      }
+    }
+    const stderr = Buffer.concat(this.stderrChunks);
+    const truncated = this.overLimit || stdout.length > this.limitBytes || stderr.length > this.limitBytes;
+    return {
+      stdout: stdout.subarray(0, this.limitBytes).toString('utf8'),
+      stderr: stderr.subarray(0, this.limitBytes).toString('utf8'),
+      truncated,
+      waitStatus,
+    };
+  }
+
+  private readPrelude(chunk: Buffer): Buffer {
+    this.preludeBytes = Buffer.concat([this.preludeBytes, chunk]);
+    if (!this.header) {
+      const newline = this.preludeBytes.indexOf(0x0a);
+      if (newline < 0) {
+        if (this.preludeBytes.length > MAX_PRELUDE_HEADER) throw new Error('sandbox protocol: no prelude header');
+        return Buffer.alloc(0);
+      }
+      const line = this.preludeBytes.subarray(0, newline).toString('latin1');
+      const match = line.startsWith(PRELUDE_MARK) ? PRELUDE_HEADER.exec(line.slice(PRELUDE_MARK.length)) : null;
+      if (!match) throw new Error(`sandbox supervisor: ${JSON.stringify(line.replace('\x1e', '').slice(0, 300))}`);
+      const [compiled, waitStatus, outTotal, outKept, errTotal, errKept] = match.slice(1).map(Number) as number[];
+      this.header = {
+        compiled: compiled === 1,
+        waitStatus: waitStatus!,
+        outTotal: outTotal!,
+        outKept: outKept!,
+        errTotal: errTotal!,
+        errKept: errKept!,
+      };
+      this.preludeBytes = this.preludeBytes.subarray(newline + 1);
+    }
+    const { compiled, waitStatus, outTotal, outKept, errTotal, errKept } = this.header;
+    if (this.preludeBytes.length < outKept + errKept) return Buffer.alloc(0);
+    const body = this.preludeBytes;
+    this.preludeResult = {
+      compile: compiled
+        ? {
+            waitStatus,
+            stdout: body.subarray(0, outKept).toString('utf8'),
+            stderr: body.subarray(outKept, outKept + errKept).toString('utf8'),
+            truncated: outTotal > outKept || errTotal > errKept,
+          }
+        : null,
+    };
+    this.preludeBytes = Buffer.alloc(0);
+    return body.subarray(outKept + errKept);
+  }
+
+  private keep(stream: OutputStream, chunk: Buffer): void {
+    // stdout may carry the trailer on top of the limit; it is told apart when the stream ends.
+    const room = stream === 'stdout' ? this.limitBytes + TRAILER_BYTES : this.limitBytes;
+    const chunks = stream === 'stdout' ? this.stdoutChunks : this.stderrChunks;
+    const before = stream === 'stdout' ? this.stdoutBytes : this.stderrBytes;
+    const after = before + chunk.length;
+    if (stream === 'stdout') this.stdoutBytes = after;
+    else this.stderrBytes = after;
+    if (before < room) chunks.push(chunk.subarray(0, room - before));
+    if (after > room) this.overLimit = true;
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * Runs code tasks in sandboxes through the Docker Engine: one fresh container per task, retried when Docker
+ * itself fails. Knows which containers are at work so the sweeper never removes one of them.
+ */
+
+import type { CodeResult, CodeTaskPayload, Logger } from '@conveyor/shared';
+import type Docker from 'dockerode';
+import { DEFAULT_SANDBOX_LIMITS, limitsForTask, type SandboxLimitsConfig } from './limits.js';
+import { SandboxJob } from './sandbox-job.js';
+import { TRANSLATOR_SPECS } from './translators.js';
+
+export const DEFAULT_SANDBOX_IMAGE = 'conveyor-sandbox:latest';
+
+export interface SandboxRunnerOptions {
+  docker: Docker;
+  /** Written on every container's labels; the sweeper removes only this worker's leftovers. */
+  workerId: string;
+  image?: string;
+  limits?: SandboxLimitsConfig;
+  log?: Logger;
+  /** Tries per task when Docker fails (not when the program does); 3 unless told. */
+  attempts?: number;
+  /** How long isReady() waits for Docker's answer. */
+  pingTimeoutMs?: number;
+}
+
+/** Thrown when the sandbox could not run at all, after every attempt: the task goes back to the queue. */
+export class SandboxUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SandboxUnavailableError';
+  }
+}
+
+export interface RunOptions {
+  taskId: string;
+  signal?: AbortSignal;
+}
+
+const RETRY_DELAYS_MS = [200, 1_000, 3_000];
+
+export class SandboxRunner {
+  readonly image: string;
+  readonly workerId: string;
+  readonly limits: SandboxLimitsConfig;
+  private readonly docker: Docker;
+  private readonly log: Logger | undefined;
+  private readonly attempts: number;
+  private readonly pingTimeoutMs: number;
+  private readonly working = new Set<string>();
+
+  constructor(options: SandboxRunnerOptions) {
+    this.docker = options.docker;
+    this.workerId = options.workerId;
+    this.image = options.image ?? DEFAULT_SANDBOX_IMAGE;
+    this.limits = options.limits ?? DEFAULT_SANDBOX_LIMITS;
+    this.log = options.log;
+    this.attempts = Math.max(1, options.attempts ?? 3);
+    this.pingTimeoutMs = options.pingTimeoutMs ?? 2_000;
+  }
+
+  /** Runs one task to its result. Throws SandboxUnavailableError only when the sandbox itself cannot run. */
+  async run(task: CodeTaskPayload, options: RunOptions): Promise<CodeResult> {
+    const limits = limitsForTask(task.limits, this.limits);
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= this.attempts; attempt++) {
+      options.signal?.throwIfAborted();
+      const job = new SandboxJob(
+        this.docker,
+        {
+          taskId: options.taskId,
+          workerId: this.workerId,
+          image: this.image,
+          translator: TRANSLATOR_SPECS[task.translator],
+          code: task.code,
+          stdin: task.stdin,
+          limits,
+        },
+        {
+          log: this.log,
+          signal: options.signal,
+          onContainer: (id, alive) => (alive ? this.working.add(id) : this.working.delete(id)),
+        },
+      );
+      try {
+        return await job.run();
+      } catch (error) {
+        lastError = error;
+        if (options.signal?.aborted) break;
+        this.log?.warn({ err: error, task_id: options.taskId, attempt, state: job.state }, 'sandbox attempt failed');
+        if (attempt < this.attempts) await delay(RETRY_DELAYS_MS[attempt - 1] ?? 3_000, options.signal);
+      }
+    }
+    const reason = lastError instanceof Error ? lastError.message : String(lastError);
+    throw new SandboxUnavailableError(`sandbox could not run task ${options.taskId}: ${reason}`, { cause: lastError });
+  }
+
+  /** True when Docker answers and the sandbox image is there; the worker takes no task while this is false. */
+  async isReady(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), this.pingTimeoutMs);
+    });
+    const answered = (async () => {
+      await this.docker.ping();
+      await this.docker.getImage(this.image).inspect();
+      return true;
+    })().catch(() => false);
+    try {
+      return await Promise.race([answered, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Ids of the containers running a task right now. */
+  workingContainers(): ReadonlySet<string> {
+    return this.working;
+  }
+}
+
+function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}

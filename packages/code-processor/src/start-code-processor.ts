@@ -1,0 +1,55 @@
+/**
+ * Starts the code-processor on a task queue: the sandbox runner on the Docker engine, the sweeper of this
+ * worker's leftover containers, and the worker service that pauses while Docker is unreachable.
+ */
+import { hostname } from 'node:os';
+import { type Logger, startWorkerService, type TaskQueue } from '@conveyor/shared';
+import Docker from 'dockerode';
+import type { Registry } from 'prom-client';
+import type { CodeProcessorConfig } from './config.js';
+import { createCodeTaskHandler } from './process-code-task.js';
+import { longestSandboxLifeMs } from './sandbox/limits.js';
+import { SandboxRunner } from './sandbox/sandbox-runner.js';
+import { SandboxSweeper } from './sandbox/sandbox-sweeper.js';
+
+export interface StartCodeProcessorOptions {
+  config: CodeProcessorConfig;
+  queue: TaskQueue;
+  log: Logger;
+  registry: Registry;
+}
+
+export async function startCodeProcessor({ config, queue, log, registry }: StartCodeProcessorOptions) {
+  const docker = process.env.DOCKER_HOST ? new Docker() : new Docker({ socketPath: config.dockerSocket });
+  // Unique per process, so a sweeper removes only its own leftovers when several workers share an engine.
+  const workerId = `${hostname()}-${process.pid}`;
+  const runner = new SandboxRunner({ docker, workerId, image: config.sandboxImage, limits: config.limits, log });
+  const sweeper = new SandboxSweeper({
+    docker,
+    workerId,
+    working: () => runner.workingContainers(),
+    leftoverAfterMs: longestSandboxLifeMs(config.limits) + 60_000,
+    log,
+  });
+  sweeper.start(config.sweepIntervalMs);
+  const service = await startWorkerService({
+    type: 'code',
+    handler: createCodeTaskHandler(runner),
+    queue,
+    settings: config.worker,
+    log,
+    registry,
+    dependencyReady: () => runner.isReady(),
+  });
+  log.info(
+    { image: config.sandboxImage, worker_id: workerId, concurrency: config.worker.concurrency },
+    'code-processor started',
+  );
+  return {
+    ...service,
+    close: async () => {
+      await service.close();
+      sweeper.stop();
+    },
+  };
+}

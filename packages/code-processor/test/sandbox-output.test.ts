@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { DockerStreamDemuxer, type OutputStream } from '../src/sandbox/docker-stream-demuxer.js';
+import { SandboxOutput } from '../src/sandbox/sandbox-output.js';
+
+const trailer = (status: number) => `\x1econveyor-exit ${String(status).padStart(10, '0')}\n`;
+const NO_COMPILE = '\x1eprelude 0 0 0 0 0 0\n';
+
+function feedBytewise(output: SandboxOutput, stream: OutputStream, text: string) {
+  const events = [];
+  for (const byte of Buffer.from(text)) events.push(output.push(stream, Buffer.from([byte])));
+  return events.filter((e) => e !== null);
+}
+
+describe('SandboxOutput', () => {
+  test('reads a compile prelude split anywhere, then the program output and its exit status', () => {
+    const output = new SandboxOutput(100);
+    const prelude = '\x1eprelude 1 256 3 3 12 5\nouterror';
+    const events = feedBytewise(output, 'stdout', `${prelude}hello\n${trailer(11)}`);
+    assert.deepEqual(events, ['prelude']);
+    assert.deepEqual(output.prelude, {
+      compile: { waitStatus: 256, stdout: 'out', stderr: 'error', truncated: true },
+    });
+    output.push('stderr', Buffer.from('oops'));
+    assert.deepEqual(output.finish(), { stdout: 'hello\n', stderr: 'oops', truncated: false, waitStatus: 11 });
+  });
+
+  test('stderr that arrives before the prelude is the program stderr', () => {
+    const output = new SandboxOutput(100);
+    output.push('stderr', Buffer.from('early'));
+    output.push('stdout', Buffer.from(`${NO_COMPILE}${trailer(0)}`));
+    assert.equal(output.finish().stderr, 'early');
+  });
+
+  test('output of exactly the limit is kept whole with its trailer', () => {
+    const output = new SandboxOutput(8);
+    assert.equal(output.push('stdout', Buffer.from(`${NO_COMPILE}12345678${trailer(0)}`)), 'prelude');
+    assert.equal(output.isOverLimit, false);
+    assert.deepEqual(output.finish(), { stdout: '12345678', stderr: '', truncated: false, waitStatus: 0 });
+  });
+
+  test('one byte past the limit is over it, and only the limit is kept', () => {
+    const output = new SandboxOutput(8);
+    output.push('stdout', Buffer.from(NO_COMPILE));
+    assert.equal(output.push('stdout', Buffer.from('123456789')), null);
+    assert.equal(output.push('stdout', Buffer.from(trailer(0))), 'over_limit');
+    const finished = output.finish();
+    assert.equal(finished.stdout, '12345678');
+    assert.equal(finished.truncated, true);
+    assert.equal(finished.waitStatus, null);
+  });
+
+  test('the prelude and output past the limit in one chunk: both are seen', () => {
+    const output = new SandboxOutput(8);
+    assert.equal(output.push('stdout', Buffer.from(`${NO_COMPILE}${'z'.repeat(100)}`)), 'over_limit');
+    assert.deepEqual(output.prelude, { compile: null });
+    assert.equal(output.finish().stdout, 'zzzzzzzz');
+  });
+
+  test('stderr past the limit is over it', () => {
+    const output = new SandboxOutput(4);
+    output.push('stdout', Buffer.from(NO_COMPILE));
+    assert.equal(output.push('stderr', Buffer.from('12345')), 'over_limit');
+    assert.equal(output.finish().stderr, '1234');
+  });
+
+  test('a program that fakes a trailer mid-stream does not fool it; only the last one counts', () => {
+    const output = new SandboxOutput(100);
+    output.push('stdout', Buffer.from(`${NO_COMPILE}${trailer(0)}after`));
+    const finished = output.finish();
+    assert.equal(finished.waitStatus, null);
+    assert.equal(finished.stdout, `${trailer(0)}after`);
+  });
+
+  test('a supervisor failure is reported with its message', () => {
+    const output = new SandboxOutput(100);
+    assert.throws(
+      () => output.push('stdout', Buffer.from('\x1efailed: cannot write main.c: No space left\n')),
+      /cannot write main\.c: No space left/,
+    );
+  });
+});
+
+describe('DockerStreamDemuxer', () => {
+  test('splits frames across chunk boundaries', () => {
+    const frame = (type: number, text: string) => {
+      const payload = Buffer.from(text);
+      const header = Buffer.alloc(8);
+      header[0] = type;
+      header.writeUInt32BE(payload.length, 4);
+      return Buffer.concat([header, payload]);
+    };
+    const seen: string[] = [];
+    const demuxer = new DockerStreamDemuxer((stream, chunk) => seen.push(`${stream}:${chunk}`));
+    const all = Buffer.concat([frame(1, 'out'), frame(2, 'err'), frame(1, 'more')]);
+    for (let i = 0; i < all.length; i += 5) demuxer.push(all.subarray(i, i + 5));
+    assert.deepEqual(seen, ['stdout:out', 'stderr:err', 'stdout:more']);
+  });
+});

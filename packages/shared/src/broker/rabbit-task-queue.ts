@@ -1,0 +1,179 @@
+/**
+ * The TaskQueue on RabbitMQ: one connection that reconnects by itself, the topology declared at every
+ * (re)connect, a confirming publisher, and consumers (rabbitmq-client's Consumer, which re-declares its
+ * queue and resubscribes after a connection loss). Unacked deliveries of a lost connection are returned to
+ * the queue by the broker and redelivered, with their delivery count raised.
+ */
+import type { Logger } from 'pino';
+import type { AsyncMessage, Connection } from 'rabbitmq-client';
+import { ConsumerStatus } from 'rabbitmq-client';
+import type { TaskType } from '../contract/task.js';
+import type { QueueMetrics } from '../queue/queue-metrics.js';
+import type {
+  ConsumeOptions,
+  DeadLetter,
+  Delivery,
+  DeliveryDecision,
+  DeliveryHandler,
+  TaskConsumer,
+  TaskQueue,
+} from '../queue/task-queue.js';
+import { openRabbitConnection } from './rabbit-connection.js';
+import { createRabbitTaskPublisher, type RabbitTaskPublisherOptions } from './rabbit-task-publisher.js';
+import { declareTopology, deleteTopology, queueDeclareParams } from './rabbit-topology.js';
+import { createTopology, type Topology, type TopologyOptions } from './topology.js';
+
+export interface RabbitTaskQueueOptions extends TopologyOptions {
+  url: string;
+  log: Logger;
+  metrics?: QueueMetrics;
+  connectionName?: string;
+  confirmTimeoutMs?: number;
+  maxMessageBytes?: number;
+  retryLowMs?: number;
+  retryHighMs?: number;
+}
+
+export interface RabbitTaskQueue extends TaskQueue {
+  readonly kind: 'rabbitmq';
+  readonly connection: Connection;
+  readonly topology: Topology;
+  /** Resolves once the topology has been declared on the current connection (waits for the broker). */
+  declareTopology(): Promise<void>;
+  /** Deletes every queue and exchange of the topology; for tests and teardown. */
+  deleteTopology(): Promise<void>;
+}
+
+const STATUS: Record<DeliveryDecision, ConsumerStatus> = {
+  ack: ConsumerStatus.ACK,
+  requeue: ConsumerStatus.REQUEUE,
+  dead_letter: ConsumerStatus.DROP,
+};
+
+function toDelivery(message: AsyncMessage): Delivery {
+  // Quorum queues count earlier deliveries that were returned in the x-delivery-count header.
+  const returned = Number(message.headers?.['x-delivery-count'] ?? 0);
+  return {
+    body: message.body,
+    messageId: message.messageId,
+    redelivered: message.redelivered,
+    deliveryCount: (Number.isFinite(returned) ? returned : 0) + 1,
+  };
+}
+
+function deathReason(message: AsyncMessage): string {
+  const headers = message.headers ?? {};
+  const first = headers['x-first-death-reason'];
+  if (typeof first === 'string') return first;
+  const deaths = headers['x-death'];
+  const reason = Array.isArray(deaths) ? (deaths[0] as { reason?: unknown } | undefined)?.reason : undefined;
+  return typeof reason === 'string' ? reason : 'unknown';
+}
+
+export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTaskQueue {
+  const { log, metrics } = options;
+  const topology = createTopology(options);
+  const connection = openRabbitConnection({
+    url: options.url,
+    log,
+    connectionName: options.connectionName,
+    retryLowMs: options.retryLowMs,
+    retryHighMs: options.retryHighMs,
+  });
+  let declared: Promise<void> = new Promise((resolve) => {
+    connection.once('connection', () => resolve());
+  });
+  // Whoever connects first declares everything; every reconnect declares again, in case the broker lost
+  // it (a reset node) or an operator deleted a queue.
+  connection.on('connection', () => {
+    declared = declareTopology(connection, topology);
+    declared.catch((error: unknown) => log.error({ err: error }, 'declaring the RabbitMQ topology failed'));
+  });
+
+  const publisherOptions: RabbitTaskPublisherOptions = {
+    connection,
+    topology,
+    log,
+    metrics,
+    confirmTimeoutMs: options.confirmTimeoutMs,
+    maxMessageBytes: options.maxMessageBytes,
+  };
+  const publisher = createRabbitTaskPublisher(publisherOptions);
+  const consumers = new Set<TaskConsumer>();
+
+  function track(consumer: ReturnType<Connection['createConsumer']>, queue: string): TaskConsumer {
+    consumer.on('error', (error: unknown) => log.warn({ err: error, queue }, 'RabbitMQ consumer error; recovering'));
+    const handle: TaskConsumer = {
+      close: async () => {
+        consumers.delete(handle);
+        await consumer.close();
+      },
+    };
+    consumers.add(handle);
+    return handle;
+  }
+
+  function consume(type: TaskType, handler: DeliveryHandler, { prefetch }: ConsumeOptions): TaskConsumer {
+    const queue = topology.workQueue(type);
+    const consumer = connection.createConsumer(
+      {
+        queue,
+        queueOptions: queueDeclareParams(topology.workQueueDeclaration(type)),
+        exchanges: topology.exchanges,
+        queueBindings: [topology.workQueueBinding(type)],
+        qos: { prefetchCount: prefetch },
+        concurrency: prefetch,
+        requeue: true,
+      },
+      async (message) => STATUS[await handler(toDelivery(message))],
+    );
+    return track(consumer, queue);
+  }
+
+  function consumeDeadLetters(
+    type: TaskType,
+    handler: DeliveryHandler<DeadLetter>,
+    { prefetch }: ConsumeOptions = { prefetch: 1 },
+  ): TaskConsumer {
+    const queue = topology.deadLetterQueue(type);
+    const consumer = connection.createConsumer(
+      {
+        queue,
+        queueOptions: queueDeclareParams(topology.deadLetterQueueDeclaration(type)),
+        exchanges: topology.exchanges,
+        queueBindings: [topology.deadLetterQueueBinding(type)],
+        qos: { prefetchCount: prefetch },
+        concurrency: prefetch,
+        requeue: true,
+      },
+      async (message) => {
+        const reason = deathReason(message);
+        if (!message.redelivered) metrics?.deadLettered.inc({ type, reason });
+        const deadLetter: DeadLetter = { ...toDelivery(message), reason, type, deliveryLimit: topology.deliveryLimit };
+        return STATUS[await handler(deadLetter)];
+      },
+    );
+    return track(consumer, queue);
+  }
+
+  return {
+    kind: 'rabbitmq',
+    connection,
+    topology,
+    publisher,
+    consume,
+    consumeDeadLetters,
+    isReady: () => connection.ready,
+    declareTopology: async () => {
+      await declared;
+      // A reconnect may have replaced the promise while we waited; wait for the current one too.
+      await declared;
+    },
+    deleteTopology: () => deleteTopology(connection, topology),
+    async close() {
+      await Promise.allSettled([...consumers].map((consumer) => consumer.close()));
+      await publisher.close();
+      await connection.close();
+    },
+  };
+}

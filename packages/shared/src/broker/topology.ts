@@ -1,0 +1,116 @@
+/**
+ * The RabbitMQ topology: one durable direct exchange for tasks, one quorum queue per task type bound by
+ * routing key `<type>`, with a delivery limit and a dead-letter exchange feeding one dead-letter queue per type.
+ * Pure data: the declarations are plain objects the rabbitmq-client methods take, so every process declares
+ * exactly the same thing (a mismatch in queue arguments would make RabbitMQ refuse the declaration).
+ */
+import { TASK_TYPES, type TaskType } from '../contract/task.js';
+
+export interface TopologyOptions {
+  /** Prepended to every name, e.g. `test-1234.`; isolates test runs or several deployments on one vhost. */
+  prefix?: string;
+  /** Deliveries allowed beyond the first before a message is dead-lettered (RabbitMQ's x-delivery-limit). */
+  deliveryLimit?: number;
+  types?: readonly TaskType[];
+}
+
+export const DEFAULT_DELIVERY_LIMIT = 5;
+
+export interface ExchangeDeclaration {
+  exchange: string;
+  type: 'direct';
+  durable: true;
+}
+
+export interface QueueDeclaration {
+  queue: string;
+  durable: true;
+  arguments: Record<string, string | number>;
+}
+
+export interface QueueBinding {
+  queue: string;
+  exchange: string;
+  routingKey: string;
+}
+
+export interface Topology {
+  prefix: string;
+  deliveryLimit: number;
+  types: readonly TaskType[];
+  taskExchange: string;
+  deadLetterExchange: string;
+  workQueue(type: TaskType): string;
+  deadLetterQueue(type: TaskType): string;
+  exchanges: ExchangeDeclaration[];
+  /** Work queues and dead-letter queues, dead-letter queues first (they must exist before anything dies). */
+  queues: QueueDeclaration[];
+  bindings: QueueBinding[];
+  workQueueDeclaration(type: TaskType): QueueDeclaration;
+  workQueueBinding(type: TaskType): QueueBinding;
+  deadLetterQueueDeclaration(type: TaskType): QueueDeclaration;
+  deadLetterQueueBinding(type: TaskType): QueueBinding;
+}
+
+export function createTopology(options: TopologyOptions = {}): Topology {
+  const prefix = options.prefix ?? '';
+  const deliveryLimit = options.deliveryLimit ?? DEFAULT_DELIVERY_LIMIT;
+  if (!Number.isInteger(deliveryLimit) || deliveryLimit < 0) {
+    throw new Error(`deliveryLimit must be a non-negative integer, got ${deliveryLimit}`);
+  }
+  const types = options.types ?? TASK_TYPES;
+  const taskExchange = `${prefix}conveyor.tasks`;
+  const deadLetterExchange = `${prefix}conveyor.dlx`;
+  const workQueue = (type: TaskType) => `${prefix}conveyor.tasks.${type}`;
+  const deadLetterQueue = (type: TaskType) => `${prefix}conveyor.dead.${type}`;
+
+  const workQueueDeclaration = (type: TaskType): QueueDeclaration => ({
+    queue: workQueue(type),
+    durable: true,
+    arguments: {
+      'x-queue-type': 'quorum',
+      'x-delivery-limit': deliveryLimit,
+      'x-dead-letter-exchange': deadLetterExchange,
+      'x-dead-letter-routing-key': type,
+      // at-least-once dead-lettering: the work queue keeps a dead message until the dead-letter queue has
+      // confirmed it, so a task is never lost between the two. RabbitMQ requires reject-publish with it.
+      'x-dead-letter-strategy': 'at-least-once',
+      'x-overflow': 'reject-publish',
+    },
+  });
+  const deadLetterQueueDeclaration = (type: TaskType): QueueDeclaration => ({
+    queue: deadLetterQueue(type),
+    durable: true,
+    arguments: { 'x-queue-type': 'quorum' },
+  });
+  const workQueueBinding = (type: TaskType): QueueBinding => ({
+    queue: workQueue(type),
+    exchange: taskExchange,
+    routingKey: type,
+  });
+  const deadLetterQueueBinding = (type: TaskType): QueueBinding => ({
+    queue: deadLetterQueue(type),
+    exchange: deadLetterExchange,
+    routingKey: type,
+  });
+
+  return {
+    prefix,
+    deliveryLimit,
+    types,
+    taskExchange,
+    deadLetterExchange,
+    workQueue,
+    deadLetterQueue,
+    exchanges: [
+      { exchange: taskExchange, type: 'direct', durable: true },
+      { exchange: deadLetterExchange, type: 'direct', durable: true },
+    ],
+    queues: [...types.map(deadLetterQueueDeclaration), ...types.map(workQueueDeclaration)],
+    bindings: [...types.map(deadLetterQueueBinding), ...types.map(workQueueBinding)],
+    workQueueDeclaration,
+    workQueueBinding,
+    deadLetterQueueDeclaration,
+    deadLetterQueueBinding,
+  };
+}

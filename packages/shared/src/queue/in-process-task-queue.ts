@@ -1,0 +1,253 @@
+/**
+ * The TaskQueue inside one process, for running Conveyor without RabbitMQ (the embedded mode). It keeps the
+ * semantics the worker runtime relies on, modelled on a RabbitMQ quorum queue: FIFO per task type, a
+ * prefetch window per consumer, a requeued message goes back to the head of its queue with its delivery
+ * count raised, a message returned more than `deliveryLimit` times or rejected goes to its type's
+ * dead-letter queue. Messages live in memory only: a process restart loses what was queued (RabbitMQ is the
+ * durable option).
+ */
+import { setImmediate as nextMacrotask } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { TASK_TYPES, type TaskMessage, type TaskType } from '../contract/task.js';
+import type { QueueMetrics } from './queue-metrics.js';
+import { encodeTaskMessage } from './task-message-codec.js';
+import { PublishError, type TaskPublisher } from './task-publisher.js';
+import type {
+  ConsumeOptions,
+  DeadLetter,
+  Delivery,
+  DeliveryDecision,
+  DeliveryHandler,
+  TaskConsumer,
+  TaskQueue,
+} from './task-queue.js';
+
+export interface InProcessTaskQueueOptions {
+  /** Deliveries allowed beyond the first before a message is dead-lettered; as RabbitMQ's x-delivery-limit. */
+  deliveryLimit?: number;
+  /** Refuse larger messages, as the broker would (keeps the two modes alike); unlimited when unset. */
+  maxMessageBytes?: number;
+  metrics?: QueueMetrics;
+  log?: Logger;
+  types?: readonly TaskType[];
+}
+
+interface StoredMessage {
+  body: Buffer;
+  messageId: string;
+  /** Times it was delivered and returned to the queue without an ack. */
+  returns: number;
+  deathReason?: string;
+}
+
+interface ConsumerState {
+  handler: (message: StoredMessage) => Promise<DeliveryDecision>;
+  prefetch: number;
+  running: Set<Promise<void>>;
+  closed: boolean;
+}
+
+/** One FIFO with its consumers; `onDeadLetter` receives what it rejects or gives up on. */
+class MessageQueue {
+  private readonly messages: StoredMessage[] = [];
+  private readonly consumers: ConsumerState[] = [];
+  private nextConsumer = 0;
+  private dispatchScheduled = false;
+
+  constructor(
+    private readonly deliveryLimit: number | undefined,
+    private readonly onDeadLetter: (message: StoredMessage, reason: string) => void,
+  ) {}
+
+  enqueue(message: StoredMessage, atHead = false): void {
+    if (atHead) this.messages.unshift(message);
+    else this.messages.push(message);
+    this.scheduleDispatch();
+  }
+
+  get depth(): number {
+    return this.messages.length;
+  }
+
+  addConsumer(handler: ConsumerState['handler'], prefetch: number): TaskConsumer {
+    if (!Number.isInteger(prefetch) || prefetch < 1) throw new Error(`prefetch must be a positive integer`);
+    const state: ConsumerState = { handler, prefetch, running: new Set(), closed: false };
+    this.consumers.push(state);
+    this.scheduleDispatch();
+    return {
+      close: async () => {
+        state.closed = true;
+        const index = this.consumers.indexOf(state);
+        if (index >= 0) this.consumers.splice(index, 1);
+        await Promise.allSettled([...state.running]);
+      },
+    };
+  }
+
+  private scheduleDispatch(): void {
+    if (this.dispatchScheduled) return;
+    this.dispatchScheduled = true;
+    // Deliver on a later macrotask, as a broker would: never inside publish() or a handler's settlement.
+    setImmediate(() => {
+      this.dispatchScheduled = false;
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    while (this.messages.length > 0) {
+      const consumer = this.pickConsumer();
+      if (!consumer) return;
+      const message = this.messages.shift()!;
+      const run = this.deliver(consumer, message);
+      consumer.running.add(run);
+      run.finally(() => {
+        consumer.running.delete(run);
+        this.scheduleDispatch();
+      });
+    }
+  }
+
+  /** Round-robin over consumers with room in their prefetch window. */
+  private pickConsumer(): ConsumerState | undefined {
+    for (let i = 0; i < this.consumers.length; i++) {
+      const index = (this.nextConsumer + i) % this.consumers.length;
+      const consumer = this.consumers[index]!;
+      if (!consumer.closed && consumer.running.size < consumer.prefetch) {
+        this.nextConsumer = index + 1;
+        return consumer;
+      }
+    }
+    return undefined;
+  }
+
+  private async deliver(consumer: ConsumerState, message: StoredMessage): Promise<void> {
+    let decision: DeliveryDecision;
+    try {
+      decision = await consumer.handler(message);
+    } catch {
+      decision = 'requeue';
+    }
+    if (decision === 'ack') return;
+    if (decision === 'dead_letter') {
+      this.onDeadLetter(message, 'rejected');
+      return;
+    }
+    message.returns += 1;
+    if (this.deliveryLimit !== undefined && message.returns > this.deliveryLimit) {
+      this.onDeadLetter(message, 'delivery_limit');
+      return;
+    }
+    // Quorum queues hand a returned message out again before newer ones.
+    this.enqueue(message, true);
+  }
+}
+
+export interface InProcessTaskQueue extends TaskQueue {
+  readonly kind: 'in-process';
+  /** Messages waiting (not delivered) in a type's work queue or dead-letter queue; for tests and metrics. */
+  depth(type: TaskType, which?: 'work' | 'dead'): number;
+}
+
+export function createInProcessTaskQueue(options: InProcessTaskQueueOptions = {}): InProcessTaskQueue {
+  const deliveryLimit = options.deliveryLimit ?? 5;
+  const { metrics, log } = options;
+  const types = options.types ?? TASK_TYPES;
+  const deadQueues = new Map<TaskType, MessageQueue>();
+  const workQueues = new Map<TaskType, MessageQueue>();
+  const consumers = new Set<TaskConsumer>();
+  let closed = false;
+
+  for (const type of types) {
+    const dead = new MessageQueue(undefined, (message, reason) => {
+      // As on RabbitMQ, the dead-letter queue has no dead-letter exchange of its own: what it rejects is gone.
+      log?.error({ message_id: message.messageId, type, reason }, 'a dead letter was rejected and dropped');
+    });
+    deadQueues.set(type, dead);
+    workQueues.set(
+      type,
+      new MessageQueue(deliveryLimit, (message, reason) => {
+        dead.enqueue({ body: message.body, messageId: message.messageId, returns: 0, deathReason: reason });
+      }),
+    );
+  }
+
+  function queueOf(map: Map<TaskType, MessageQueue>, type: TaskType): MessageQueue {
+    const queue = map.get(type);
+    if (!queue) throw new Error(`no queue for task type ${JSON.stringify(type)}`);
+    return queue;
+  }
+
+  function toDelivery(message: StoredMessage): Delivery {
+    return {
+      body: message.body,
+      messageId: message.messageId,
+      redelivered: message.returns > 0,
+      deliveryCount: message.returns + 1,
+    };
+  }
+
+  function track(consumer: TaskConsumer): TaskConsumer {
+    const handle: TaskConsumer = {
+      close: async () => {
+        consumers.delete(handle);
+        await consumer.close();
+      },
+    };
+    consumers.add(handle);
+    return handle;
+  }
+
+  const publisher: TaskPublisher = {
+    async publish(message: TaskMessage) {
+      if (closed) throw new PublishError('the in-process queue is closed');
+      const queue = workQueues.get(message.type);
+      if (!queue) throw new PublishError(`no queue is bound for task type ${JSON.stringify(message.type)}`);
+      const body = encodeTaskMessage(message);
+      if (options.maxMessageBytes !== undefined && body.length > options.maxMessageBytes) {
+        metrics?.publishFailed.inc({ type: message.type });
+        throw new PublishError(
+          `task message is ${body.length} bytes, over the maximum message size of ${options.maxMessageBytes} bytes`,
+        );
+      }
+      metrics?.published.inc({ type: message.type });
+      queue.enqueue({ body, messageId: message.task_id, returns: 0 });
+      metrics?.confirmed.inc({ type: message.type });
+      // Let the caller's continuation run after the enqueue, as it would after a broker confirm.
+      await nextMacrotask();
+    },
+    isReady: () => !closed,
+    async close() {
+      closed = true;
+    },
+  };
+
+  return {
+    kind: 'in-process',
+    publisher,
+    consume(type: TaskType, handler: DeliveryHandler, { prefetch }: ConsumeOptions) {
+      if (closed) throw new Error('the in-process queue is closed');
+      return track(queueOf(workQueues, type).addConsumer((message) => handler(toDelivery(message)), prefetch));
+    },
+    consumeDeadLetters(
+      type: TaskType,
+      handler: DeliveryHandler<DeadLetter>,
+      { prefetch }: ConsumeOptions = { prefetch: 1 },
+    ) {
+      if (closed) throw new Error('the in-process queue is closed');
+      return track(
+        queueOf(deadQueues, type).addConsumer((message) => {
+          const reason = message.deathReason ?? 'unknown';
+          if (message.returns === 0) metrics?.deadLettered.inc({ type, reason });
+          return handler({ ...toDelivery(message), reason, type, deliveryLimit });
+        }, prefetch),
+      );
+    },
+    isReady: () => !closed,
+    depth: (type, which = 'work') => queueOf(which === 'work' ? workQueues : deadQueues, type).depth,
+    async close() {
+      closed = true;
+      await Promise.allSettled([...consumers].map((consumer) => consumer.close()));
+    },
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * The queue as the worker runtime sees it, whatever carries the messages (RabbitMQ or the in-process queue):
+ * deliveries of one task type with a prefetch window, and a decision per delivery that acks, requeues or
+ * dead-letters it. Both implementations follow the semantics of a RabbitMQ quorum queue with a delivery limit.
+ */
+import type { TaskType } from '../contract/task.js';
+import type { TaskPublisher } from './task-publisher.js';
+
+/** One delivery of a message to a consumer. */
+export interface Delivery {
+  /**
+   * The message as published: the already-decoded JSON value when the transport decoded it, else the raw
+   * bytes (a Buffer). Decode with decodeTaskMessage, which accepts both.
+   */
+  body: unknown;
+  /** The broker's message id; the publisher sets it to the task id. */
+  messageId: string | undefined;
+  /** True when this message was delivered before and not acked (a consumer died or requeued it). */
+  redelivered: boolean;
+  /** 1 on the first delivery, 2 on the first redelivery, and so on. */
+  deliveryCount: number;
+}
+
+/** A message that left its work queue without being acked, as seen on the dead-letter queue. */
+export interface DeadLetter extends Delivery {
+  /** Why it was dead-lettered: `delivery_limit` (requeued too often) or `rejected` (a consumer refused it). */
+  reason: string;
+  /** The task type whose work queue it came from. */
+  type: TaskType;
+  /** The work queue's delivery limit: a `delivery_limit` death means deliveryLimit + 1 deliveries failed. */
+  deliveryLimit: number;
+}
+
+/**
+ * What to do with a delivery once handled:
+ * - `ack`: done, remove it from the queue;
+ * - `requeue`: return it to the queue for another delivery (counts towards the delivery limit);
+ * - `dead_letter`: reject it without requeue, moving it to the type's dead-letter queue.
+ * A handler that throws is treated as `requeue`.
+ */
+export type DeliveryDecision = 'ack' | 'requeue' | 'dead_letter';
+
+export type DeliveryHandler<D extends Delivery = Delivery> = (delivery: D) => Promise<DeliveryDecision>;
+
+export interface ConsumeOptions {
+  /** How many deliveries may be unacked (in the handler) at once. */
+  prefetch: number;
+}
+
+export interface TaskConsumer {
+  /**
+   * Stops taking deliveries and waits for the handlers already running to settle (their decisions are
+   * applied); messages received but not yet handed to the handler return to the queue.
+   */
+  close(): Promise<void>;
+}
+
+export interface TaskQueue {
+  /** `rabbitmq` or `in-process`, for the log line that says which queue is in use. */
+  readonly kind: 'rabbitmq' | 'in-process';
+  readonly publisher: TaskPublisher;
+  consume(type: TaskType, handler: DeliveryHandler, options: ConsumeOptions): TaskConsumer;
+  consumeDeadLetters(type: TaskType, handler: DeliveryHandler<DeadLetter>, options?: ConsumeOptions): TaskConsumer;
+  /** Whether the queue is usable right now (the broker connection is up); for /readyz. */
+  isReady(): boolean;
+  /** Closes the publisher and the connection; close consumers first. */
+  close(): Promise<void>;
+}

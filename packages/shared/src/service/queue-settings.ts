@@ -1,0 +1,65 @@
+/**
+ * The queue settings every Conveyor process reads the same way: AMQP_URL picks RabbitMQ (unset: the
+ * in-process queue of the embedded mode), the rest names and limits the topology.
+ */
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../broker/message-size.js';
+import { redactUrl } from '../broker/rabbit-connection.js';
+import { createRabbitTaskQueue } from '../broker/rabbit-task-queue.js';
+import { DEFAULT_DELIVERY_LIMIT } from '../broker/topology.js';
+import type { EnvReader } from '../config.js';
+import { createInProcessTaskQueue } from '../queue/in-process-task-queue.js';
+import { queueMetrics } from '../queue/queue-metrics.js';
+import type { TaskQueue } from '../queue/task-queue.js';
+
+export interface QueueSettings {
+  /** RabbitMQ's URL; undefined = the in-process queue. */
+  amqpUrl: string | undefined;
+  /** Prepended to every exchange and queue name (default none), to run several deployments on one vhost. */
+  prefix: string;
+  deliveryLimit: number;
+  /** The broker's max_message_size; the API checks its largest task fits. */
+  maxMessageBytes: number;
+  confirmTimeoutMs: number;
+}
+
+export function readQueueSettings(read: EnvReader): QueueSettings {
+  return {
+    amqpUrl: read.optionalString('AMQP_URL'),
+    prefix: read.string('QUEUE_PREFIX', ''),
+    deliveryLimit: read.int('DELIVERY_LIMIT', DEFAULT_DELIVERY_LIMIT, { min: 0, max: 1000 }),
+    maxMessageBytes: read.int('AMQP_MAX_MESSAGE_BYTES', DEFAULT_MAX_MESSAGE_BYTES, { min: 1024 }),
+    confirmTimeoutMs: read.duration('PUBLISH_TIMEOUT', 5000, { minMs: 100 }),
+  };
+}
+
+/** Opens the queue the settings name and logs which one is in use. */
+export function openTaskQueue(
+  settings: QueueSettings,
+  log: Logger,
+  registry: Registry,
+  connectionName: string,
+): TaskQueue {
+  const metrics = queueMetrics(registry);
+  if (!settings.amqpUrl) {
+    log.info({ queue: 'in-process' }, 'AMQP_URL is not set: using the in-process queue (embedded mode)');
+    return createInProcessTaskQueue({
+      deliveryLimit: settings.deliveryLimit,
+      maxMessageBytes: settings.maxMessageBytes,
+      metrics,
+      log,
+    });
+  }
+  log.info({ queue: 'rabbitmq', url: redactUrl(settings.amqpUrl), prefix: settings.prefix }, 'using RabbitMQ');
+  return createRabbitTaskQueue({
+    url: settings.amqpUrl,
+    log,
+    metrics,
+    connectionName,
+    prefix: settings.prefix,
+    deliveryLimit: settings.deliveryLimit,
+    maxMessageBytes: settings.maxMessageBytes,
+    confirmTimeoutMs: settings.confirmTimeoutMs,
+  });
+}

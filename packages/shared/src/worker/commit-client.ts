@@ -1,0 +1,163 @@
+/**
+ * POST /commit, as a worker reports on a task: `running` when work starts, then `ready` or `failed`.
+ * Keep-alive HTTP (Node's fetch pools connections), a timeout per request, and retries with exponential
+ * back-off and full jitter for what may pass (network errors, timeouts, 5xx, 429). Answers that will not
+ * change with a retry come back as a CommitAnswer for the worker to act on.
+ */
+import type { Logger } from 'pino';
+import type { CommitRequest, TaskStatus } from '../contract/task.js';
+import { type BackoffOptions, backoffDelayMs, waitFor } from './backoff.js';
+
+export type CommitAnswer =
+  /** 200: recorded, or the same final commit again; `taskStatus` is the task's status after it. */
+  | { kind: 'accepted'; taskStatus: TaskStatus | undefined }
+  /** 409: the task is already final with another outcome, or `running` came after the final result. */
+  | { kind: 'conflict'; message: string }
+  /** 404: the API does not know the task (never created, withdrawn after a failed publish, or expired). */
+  | { kind: 'not_found'; message: string }
+  /** 401/403: the API refused the commit token. */
+  | { kind: 'forbidden'; message: string }
+  /** Another 4xx (say, the result is too large or malformed): the API will not accept this commit as sent. */
+  | { kind: 'refused'; status: number; message: string };
+
+/** The commit could not be delivered after every retry (the API down, timing out, or answering 5xx). */
+export class CommitUnavailableError extends Error {
+  constructor(
+    message: string,
+    readonly attempts: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'CommitUnavailableError';
+  }
+}
+
+/** What the worker runtime needs to report; CommitClient over HTTP, or anything else that answers alike. */
+export interface TaskCommitter {
+  commit(commitToken: string, request: CommitRequest, signal?: AbortSignal): Promise<CommitAnswer>;
+}
+
+export interface CommitClientOptions {
+  /** The API's base URL, e.g. http://127.0.0.1:8000; /commit is appended. */
+  apiUrl: string;
+  /** Per request. */
+  timeoutMs?: number;
+  /** Attempts in all, the first included. */
+  attempts?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  log?: Logger;
+}
+
+const TRANSIENT_STATUS = (status: number) => status >= 500 || status === 429 || status === 408;
+
+export class CommitClient implements TaskCommitter {
+  private readonly url: string;
+  private readonly timeoutMs: number;
+  private readonly attempts: number;
+  private readonly backoff: BackoffOptions;
+
+  constructor(private readonly options: CommitClientOptions) {
+    let base: URL;
+    try {
+      base = new URL(options.apiUrl);
+    } catch {
+      throw new Error(`the API URL ${JSON.stringify(options.apiUrl)} is not a valid URL`);
+    }
+    this.url = new URL('commit', base.href.endsWith('/') ? base : `${base.href}/`).href;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.attempts = Math.max(1, options.attempts ?? 6);
+    this.backoff = { baseDelayMs: options.baseDelayMs ?? 250, maxDelayMs: options.maxDelayMs ?? 10_000 };
+  }
+
+  async commit(commitToken: string, request: CommitRequest, signal?: AbortSignal): Promise<CommitAnswer> {
+    const body = JSON.stringify(request);
+    let lastProblem = '';
+    let retryAfterMs = 0;
+    for (let attempt = 0; attempt < this.attempts; attempt++) {
+      if (attempt > 0) {
+        const delay = Math.max(backoffDelayMs(attempt - 1, this.backoff), retryAfterMs);
+        this.options.log?.warn(
+          { task_id: request.task_id, status: request.status, attempt, delay_ms: delay, problem: lastProblem },
+          'commit failed; retrying',
+        );
+        try {
+          await waitFor(delay, signal);
+        } catch (error) {
+          throw new CommitUnavailableError(`commit abandoned: ${lastProblem}`, attempt, { cause: error });
+        }
+      }
+      const outcome = await this.attempt(commitToken, body, signal);
+      if ('answer' in outcome) return outcome.answer;
+      lastProblem = outcome.transient;
+      retryAfterMs = outcome.retryAfterMs ?? 0;
+      if (signal?.aborted) throw new CommitUnavailableError(`commit abandoned: ${lastProblem}`, attempt + 1);
+    }
+    throw new CommitUnavailableError(
+      `the API did not take the ${request.status} commit after ${this.attempts} attempts: ${lastProblem}`,
+      this.attempts,
+    );
+  }
+
+  private async attempt(
+    commitToken: string,
+    body: string,
+    signal: AbortSignal | undefined,
+  ): Promise<{ answer: CommitAnswer } | { transient: string; retryAfterMs?: number }> {
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(this.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${commitToken}` },
+        body,
+        signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
+      });
+      text = await response.text();
+    } catch (error) {
+      if (timeout.aborted) return { transient: `no answer within ${this.timeoutMs} ms` };
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      return { transient: `${(error as Error).message}${cause ? ` (${cause.code ?? cause.message})` : ''}` };
+    }
+    const status = response.status;
+    if (TRANSIENT_STATUS(status)) {
+      // A Retry-After (seconds) sent with a 429/503 is honoured for the next wait, up to maxDelayMs.
+      const retryAfter = Number(response.headers.get('retry-after'));
+      const retryAfterMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 0;
+      return {
+        transient: `HTTP ${status} ${describe(text)}`,
+        retryAfterMs: Math.min(retryAfterMs, this.backoff.maxDelayMs),
+      };
+    }
+    if (status >= 200 && status < 300) {
+      return { answer: { kind: 'accepted', taskStatus: statusOf(text) } };
+    }
+    const message = `HTTP ${status} ${describe(text)}`;
+    if (status === 409) return { answer: { kind: 'conflict', message } };
+    if (status === 404) return { answer: { kind: 'not_found', message } };
+    if (status === 401 || status === 403) return { answer: { kind: 'forbidden', message } };
+    return { answer: { kind: 'refused', status, message } };
+  }
+}
+
+function statusOf(text: string): TaskStatus | undefined {
+  try {
+    const status = (JSON.parse(text) as { status?: unknown }).status;
+    return status === 'in_progress' || status === 'ready' || status === 'failed' ? status : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The API's error message when it sent JSON, else the start of the body. */
+function describe(text: string): string {
+  try {
+    const parsed = JSON.parse(text) as { message?: unknown; error?: unknown };
+    const message = parsed.message ?? parsed.error;
+    if (typeof message === 'string') return message;
+  } catch {
+    // not JSON
+  }
+  return text.slice(0, 200);
+}

@@ -1,0 +1,314 @@
+/**
+ * The worker runtime both processors share: consumes one task type, reports `running`, runs the processor's
+ * TaskHandler, commits the outcome, and acks only once the final commit is recorded. Every delivery ends in
+ * one decision (ack, requeue, dead-letter) chosen so that a task is never lost, never finished twice with
+ * different results, and never loops forever (the queue's delivery limit ends repeated failures).
+ *
+ * Lifecycle, like BullMQ's: `run()` starts consuming, `pause()` stops taking deliveries and lets the current
+ * ones finish, `close(graceMs)` stops consuming, waits up to graceMs for in-flight work, then returns what is
+ * unfinished to the queue and resolves.
+ */
+import type { Logger } from 'pino';
+import type { CommitRequest, TaskMessage, TaskType } from '../contract/task.js';
+import type { QueueMetrics } from '../queue/queue-metrics.js';
+import { type DecodedTaskMessage, decodeTaskMessage } from '../queue/task-message-codec.js';
+import type { Delivery, DeliveryDecision, TaskConsumer, TaskQueue } from '../queue/task-queue.js';
+import { type CommitAnswer, CommitUnavailableError, type TaskCommitter } from './commit-client.js';
+import type { TaskHandler, TaskOutcome } from './task-handler.js';
+
+export interface WorkerOptions {
+  type: TaskType;
+  queue: TaskQueue;
+  handler: TaskHandler;
+  committer: TaskCommitter;
+  log: Logger;
+  /** Tasks worked at once; also the prefetch window. */
+  concurrency?: number;
+  metrics?: QueueMetrics;
+}
+
+export type WorkerState = 'idle' | 'running' | 'paused' | 'closing' | 'closed';
+
+/** How a delivery ended, for the log and the processing-time histogram. */
+type Settlement = { decision: DeliveryDecision; outcome: string };
+
+type CommitResult = CommitAnswer | { kind: 'unavailable'; message: string };
+
+export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
+
+export class Worker {
+  readonly type: TaskType;
+  readonly concurrency: number;
+  private readonly log: Logger;
+  private stateValue: WorkerState = 'idle';
+  private consumer: TaskConsumer | undefined;
+  private readonly inFlight = new Set<Promise<Settlement>>();
+  /** Aborted when the grace period of close() runs out: handlers should stop, nothing more is committed. */
+  private readonly abandon = new AbortController();
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: WorkerOptions) {
+    const concurrency = options.concurrency ?? 1;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new Error(`worker concurrency must be a positive integer, got ${concurrency}`);
+    }
+    this.type = options.type;
+    this.concurrency = concurrency;
+    this.log = options.log.child({ worker: options.type });
+  }
+
+  get state(): WorkerState {
+    return this.stateValue;
+  }
+
+  /** Deliveries being worked on right now. */
+  get activeCount(): number {
+    return this.inFlight.size;
+  }
+
+  /** Consuming, and the queue is reachable; for /readyz. */
+  isReady(): boolean {
+    return this.stateValue === 'running' && this.options.queue.isReady();
+  }
+
+  /** Starts (or resumes) consuming. */
+  run(): void {
+    if (this.stateValue === 'closing' || this.stateValue === 'closed') {
+      throw new Error(`the ${this.type} worker is ${this.stateValue}; create a new one`);
+    }
+    if (this.consumer) return;
+    this.consumer = this.options.queue.consume(this.type, (delivery) => this.process(delivery), {
+      prefetch: this.concurrency,
+    });
+    this.stateValue = 'running';
+    this.log.info({ concurrency: this.concurrency, queue: this.options.queue.kind }, 'worker consuming');
+  }
+
+  /** Stops taking deliveries; resolves once those in progress have settled. `run()` resumes. */
+  async pause(): Promise<void> {
+    const consumer = this.consumer;
+    if (!consumer || this.stateValue !== 'running') return;
+    this.consumer = undefined;
+    this.stateValue = 'paused';
+    await consumer.close();
+  }
+
+  /**
+   * Stops consuming and waits up to `graceMs` for in-flight work to finish and commit. Work still running
+   * then is abandoned: its handler's signal aborts, nothing more is committed for it, and its message goes
+   * back to the queue unacked for another worker. Safe to call twice.
+   */
+  close(graceMs = DEFAULT_SHUTDOWN_GRACE_MS): Promise<void> {
+    this.closing ??= this.shutDown(graceMs);
+    return this.closing;
+  }
+
+  private async shutDown(graceMs: number): Promise<void> {
+    this.stateValue = 'closing';
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    // Closing the consumer cancels the subscription at once; it resolves when the handlers have settled.
+    const consumerClosed = consumer?.close() ?? Promise.resolve();
+    const drained = Promise.allSettled([...this.inFlight]).then(() => true);
+    let timer: NodeJS.Timeout | undefined;
+    const gracePassed = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), graceMs);
+    });
+    const finished = await Promise.race([drained, gracePassed]);
+    clearTimeout(timer);
+    if (!finished) {
+      this.log.warn(
+        { unfinished: this.inFlight.size, grace_ms: graceMs },
+        'grace period over; returning unfinished tasks to the queue',
+      );
+      this.abandon.abort(new Error('worker shut down past its grace period'));
+    }
+    await consumerClosed;
+    this.stateValue = 'closed';
+    this.log.info('worker closed');
+  }
+
+  /** The queue's handler: settles with the decision, or with `requeue` as soon as the work is abandoned. */
+  private async process(delivery: Delivery): Promise<DeliveryDecision> {
+    const started = performance.now();
+    const { metrics } = this.options;
+    metrics?.consumed.inc({ type: this.type });
+    if (delivery.redelivered || delivery.deliveryCount > 1) metrics?.redelivered.inc({ type: this.type });
+
+    const work = this.handleDelivery(delivery).catch((error: unknown): Settlement => {
+      this.log.error({ err: error, message_id: delivery.messageId }, 'unexpected error handling a delivery');
+      return { decision: 'requeue', outcome: 'error' };
+    });
+    this.inFlight.add(work);
+    const signal = this.abandon.signal;
+    let onAbandon: (() => void) | undefined;
+    const abandoned = new Promise<Settlement>((resolve) => {
+      onAbandon = () => resolve({ decision: 'requeue', outcome: 'abandoned' });
+      if (signal.aborted) onAbandon();
+      else signal.addEventListener('abort', onAbandon, { once: true });
+    });
+    try {
+      const settlement = await Promise.race([work, abandoned]);
+      metrics?.settled.inc({ type: this.type, decision: settlement.decision });
+      metrics?.processingSeconds.observe(
+        { type: this.type, outcome: settlement.outcome },
+        (performance.now() - started) / 1000,
+      );
+      return settlement.decision;
+    } finally {
+      if (onAbandon) signal.removeEventListener('abort', onAbandon);
+      // Abandoned work keeps counting as in flight until it really stops.
+      work.finally(() => this.inFlight.delete(work));
+    }
+  }
+
+  private async handleDelivery(delivery: Delivery): Promise<Settlement> {
+    const decoded = decodeTaskMessage(delivery.body);
+    if (!decoded.ok) return this.failInvalid(decoded, delivery);
+    const message = decoded.message;
+    if (message.type !== this.type) {
+      return this.failInvalid(
+        {
+          ok: false,
+          problem: `a ${message.type} task reached the ${this.type} queue`,
+          task_id: message.task_id,
+          commit_token: message.commit_token,
+        },
+        delivery,
+      );
+    }
+    const log = this.log.child({ task_id: message.task_id, delivery: delivery.deliveryCount });
+
+    const running = await this.commit(message, { task_id: message.task_id, status: 'running' }, log);
+    switch (running.kind) {
+      case 'unavailable':
+        return { decision: 'requeue', outcome: 'api_unavailable' };
+      case 'accepted':
+        if (running.taskStatus === 'ready' || running.taskStatus === 'failed') {
+          log.info({ status: running.taskStatus }, 'task already final; acked without repeating the work');
+          return { decision: 'ack', outcome: 'already_final' };
+        }
+        break;
+      case 'conflict':
+        log.info('task already final (409 on running); acked without repeating the work');
+        return { decision: 'ack', outcome: 'already_final' };
+      default:
+        return this.settleRefusal(running, log);
+    }
+
+    let outcome: TaskOutcome;
+    try {
+      outcome = await this.options.handler(message, {
+        signal: this.abandon.signal,
+        log,
+        redelivered: delivery.redelivered,
+      });
+      assertOutcome(outcome);
+    } catch (error) {
+      // The handler could not do the work now (or broke its contract): another delivery may succeed; the
+      // delivery limit dead-letters a task that fails every time.
+      log.warn({ err: error }, 'task handler failed; returning the task to the queue');
+      return { decision: 'requeue', outcome: 'handler_error' };
+    }
+    if (this.abandon.signal.aborted) return { decision: 'requeue', outcome: 'abandoned' };
+
+    const final: CommitRequest =
+      outcome.status === 'ready'
+        ? { task_id: message.task_id, status: 'ready', result: outcome.result as CommitRequest['result'] }
+        : { task_id: message.task_id, status: 'failed', error: outcome.error };
+    const answer = await this.commit(message, final, log);
+    switch (answer.kind) {
+      case 'accepted':
+        log.info({ status: outcome.status }, 'task finished');
+        return { decision: 'ack', outcome: outcome.status };
+      case 'conflict':
+        // Another delivery committed a different final result first; the first one stands.
+        log.warn({ problem: answer.message }, 'the API already holds another final result; acked');
+        return { decision: 'ack', outcome: 'already_final' };
+      case 'unavailable':
+        return { decision: 'requeue', outcome: 'api_unavailable' };
+      case 'refused': {
+        // The API will not take this result (too large, malformed): report that instead, so the task ends.
+        const failed = await this.commit(
+          message,
+          {
+            task_id: message.task_id,
+            status: 'failed',
+            error: { code: 'result_rejected', message: `the API refused the result: ${answer.message}` },
+          },
+          log,
+        );
+        if (failed.kind === 'accepted' || failed.kind === 'conflict') return { decision: 'ack', outcome: 'failed' };
+        if (failed.kind === 'unavailable') return { decision: 'requeue', outcome: 'api_unavailable' };
+        return this.settleRefusal(failed, log);
+      }
+      default:
+        return this.settleRefusal(answer, log);
+    }
+  }
+
+  /**
+   * A message this worker can never process (not JSON, unknown schema version, wrong shape): commit `failed`
+   * with the reason and ack. Without a task id and token there is nobody to tell: reject it to the
+   * dead-letter queue, where it stays visible to operators.
+   */
+  private async failInvalid(decoded: DecodedTaskMessage & { ok: false }, delivery: Delivery): Promise<Settlement> {
+    const log = this.log.child({ message_id: delivery.messageId, task_id: decoded.task_id });
+    if (!decoded.task_id || !decoded.commit_token) {
+      log.error({ problem: decoded.problem }, 'unprocessable message without task id or token; dead-lettering it');
+      return { decision: 'dead_letter', outcome: 'invalid' };
+    }
+    log.warn({ problem: decoded.problem }, 'invalid task message; committing failed');
+    const answer = await this.commit(
+      { task_id: decoded.task_id, commit_token: decoded.commit_token },
+      { task_id: decoded.task_id, status: 'failed', error: { code: 'invalid_message', message: decoded.problem } },
+      log,
+    );
+    if (answer.kind === 'accepted' || answer.kind === 'conflict') return { decision: 'ack', outcome: 'invalid' };
+    if (answer.kind === 'unavailable') return { decision: 'requeue', outcome: 'api_unavailable' };
+    return this.settleRefusal(answer, log);
+  }
+
+  /**
+   * Answers that no retry will change:
+   * - 404, the API does not know the task: it was withdrawn (its publish was not confirmed in time, so the
+   *   client got a 503) or has expired. Nobody waits for a result, so the work is skipped and the message
+   *   acked; dead-lettering it would only bring the same 404 back.
+   * - 403, the token is refused, and any other 4xx: the message is not what the API issued (forged, or a
+   *   bug). It is rejected to the dead-letter queue so that it is kept and counted, not silently dropped.
+   */
+  private settleRefusal(
+    answer: Exclude<CommitAnswer, { kind: 'accepted' } | { kind: 'conflict' }>,
+    log: Logger,
+  ): Settlement {
+    if (answer.kind === 'not_found') {
+      log.warn({ problem: answer.message }, 'the API does not know this task; acked without doing the work');
+      return { decision: 'ack', outcome: 'unknown_task' };
+    }
+    log.error({ problem: answer.message }, 'the API refused the commit; dead-lettering the message');
+    return { decision: 'dead_letter', outcome: 'refused' };
+  }
+
+  private async commit(
+    message: Pick<TaskMessage, 'task_id' | 'commit_token'>,
+    request: CommitRequest,
+    log: Logger,
+  ): Promise<CommitResult> {
+    try {
+      return await this.options.committer.commit(message.commit_token, request, this.abandon.signal);
+    } catch (error) {
+      const reason = error instanceof CommitUnavailableError ? error.message : String(error);
+      log.warn({ status: request.status, problem: reason }, 'commit not delivered; returning the task to the queue');
+      return { kind: 'unavailable', message: reason };
+    }
+  }
+}
+
+function assertOutcome(outcome: unknown): asserts outcome is TaskOutcome {
+  const value = outcome as Partial<{ status: unknown; result: unknown; error: { code?: unknown; message?: unknown } }>;
+  if (value?.status === 'ready' && value.result !== undefined) return;
+  if (value?.status === 'failed' && typeof value.error?.code === 'string' && typeof value.error.message === 'string') {
+    return;
+  }
+  throw new Error(`the task handler returned an invalid outcome: ${JSON.stringify(outcome)?.slice(0, 200)}`);
+}

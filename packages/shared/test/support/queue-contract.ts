@@ -1,0 +1,476 @@
+/**
+ * The contract every TaskQueue keeps, and the worker runtime's behaviour on top of it, as one suite run
+ * against each implementation (RabbitMQ and in-process). Commits go to a real HTTP server that follows
+ * the API's commit rules.
+ */
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  CommitClient,
+  type DeadLetter,
+  DeadLetterWorker,
+  type Delivery,
+  type DeliveryDecision,
+  decodeTaskMessage,
+  failViaCommit,
+  type TaskHandler,
+  type TaskMessage,
+  type TaskQueue,
+  Worker,
+} from '@conveyor/shared';
+import { FakeCommitApi } from './fake-commit-api.js';
+import type { QueueFixture, QueueFixtureFactory } from './queue-fixture.js';
+import { codeMessage } from './task-messages.js';
+import { deferred, waitUntil } from './wait.js';
+
+const taskIdOf = (delivery: Delivery) => {
+  const decoded = decodeTaskMessage(delivery.body);
+  assert.ok(decoded.ok, 'delivery decodes');
+  return decoded.message.task_id;
+};
+
+export function queueContract(factory: QueueFixtureFactory): void {
+  let fixture: QueueFixture;
+  let queue: TaskQueue;
+
+  beforeEach(async () => {
+    fixture = await factory();
+    queue = await fixture.open();
+  });
+  afterEach(async () => {
+    await fixture.teardown();
+  });
+
+  describe('delivery semantics', () => {
+    it('delivers a published message once, with its id, not redelivered, delivery count 1', async () => {
+      const message = codeMessage();
+      await queue.publisher.publish(message);
+      const deliveries: Delivery[] = [];
+      const consumer = queue.consume(
+        'code',
+        async (delivery) => {
+          deliveries.push(delivery);
+          return 'ack';
+        },
+        { prefetch: 1 },
+      );
+      await waitUntil(() => deliveries.length === 1, 'the message is delivered');
+      await sleep(150);
+      await consumer.close();
+      assert.equal(deliveries.length, 1);
+      const [delivery] = deliveries;
+      assert.equal(delivery?.messageId, message.task_id);
+      assert.equal(delivery?.redelivered, false);
+      assert.equal(delivery?.deliveryCount, 1);
+      assert.deepEqual(decodeTaskMessage(delivery?.body), { ok: true, message });
+      assert.equal(await fixture.readyCount('code'), 0);
+    });
+
+    it('delivers in publish order and keeps at most `prefetch` deliveries unsettled', async () => {
+      const messages = Array.from({ length: 6 }, () => codeMessage());
+      for (const message of messages) await queue.publisher.publish(message);
+      const order: string[] = [];
+      let active = 0;
+      let peak = 0;
+      const consumer = queue.consume(
+        'code',
+        async (delivery) => {
+          active++;
+          peak = Math.max(peak, active);
+          order.push(taskIdOf(delivery));
+          await sleep(40);
+          active--;
+          return 'ack';
+        },
+        { prefetch: 2 },
+      );
+      await waitUntil(() => order.length === messages.length, 'all messages are delivered');
+      await consumer.close();
+      assert.deepEqual(
+        order,
+        messages.map((m) => m.task_id),
+      );
+      assert.equal(peak, 2);
+    });
+
+    it('redelivers a requeued message (and one whose handler threw) with a higher delivery count', async () => {
+      const message = codeMessage();
+      await queue.publisher.publish(message);
+      const seen: Delivery[] = [];
+      const consumer = queue.consume(
+        'code',
+        async (delivery) => {
+          seen.push(delivery);
+          if (seen.length === 1) return 'requeue';
+          if (seen.length === 2) throw new Error('handler crashed');
+          return 'ack';
+        },
+        { prefetch: 1 },
+      );
+      await waitUntil(() => seen.length === 3, 'the message is delivered three times');
+      await consumer.close();
+      assert.deepEqual(
+        seen.map((d) => [d.redelivered, d.deliveryCount]),
+        [
+          [false, 1],
+          [true, 2],
+          [true, 3],
+        ],
+      );
+    });
+
+    it('dead-letters a message requeued beyond the delivery limit, with reason delivery_limit', async () => {
+      const message = codeMessage();
+      await queue.publisher.publish(message);
+      let deliveries = 0;
+      const dead: DeadLetter[] = [];
+      const consumer = queue.consume(
+        'code',
+        async () => {
+          deliveries++;
+          return 'requeue';
+        },
+        { prefetch: 1 },
+      );
+      const deadConsumer = queue.consumeDeadLetters('code', async (deadLetter) => {
+        dead.push(deadLetter);
+        return 'ack';
+      });
+      await waitUntil(() => dead.length === 1, 'the message reaches the dead-letter queue');
+      await consumer.close();
+      await deadConsumer.close();
+      assert.equal(deliveries, fixture.deliveryLimit + 1);
+      assert.equal(dead[0]?.reason, 'delivery_limit');
+      assert.equal(dead[0]?.type, 'code');
+      assert.equal(dead[0]?.messageId, message.task_id);
+      assert.equal(taskIdOf(dead[0]!), message.task_id);
+      assert.equal(await fixture.readyCount('code'), 0);
+    });
+
+    it('dead-letters a rejected message at once, with reason rejected', async () => {
+      await queue.publisher.publish(codeMessage());
+      let deliveries = 0;
+      const consumer = queue.consume(
+        'code',
+        async () => {
+          deliveries++;
+          return 'dead_letter';
+        },
+        { prefetch: 1 },
+      );
+      await waitUntil(async () => (await fixture.readyCount('code', 'dead')) === 1, 'the message is dead-lettered');
+      await consumer.close();
+      assert.equal(deliveries, 1);
+      const reasons: string[] = [];
+      const deadConsumer = queue.consumeDeadLetters('code', async (deadLetter) => {
+        reasons.push(deadLetter.reason);
+        return 'ack';
+      });
+      await waitUntil(() => reasons.length === 1, 'the dead letter is consumed');
+      await deadConsumer.close();
+      assert.deepEqual(reasons, ['rejected']);
+    });
+
+    it('closing a consumer waits for its running handler; a requeued message goes to the next consumer', async () => {
+      await queue.publisher.publish(codeMessage());
+      const started = deferred();
+      const release = deferred<DeliveryDecision>();
+      const first = queue.consume(
+        'code',
+        async () => {
+          started.resolve();
+          return release.promise;
+        },
+        { prefetch: 1 },
+      );
+      await started.promise;
+      let closed = false;
+      const closing = first.close().then(() => {
+        closed = true;
+      });
+      await sleep(100);
+      assert.equal(closed, false, 'close waits for the handler');
+      release.resolve('requeue');
+      await closing;
+      const other = await fixture.open();
+      const redelivered: Delivery[] = [];
+      const second = other.consume(
+        'code',
+        async (delivery) => {
+          redelivered.push(delivery);
+          return 'ack';
+        },
+        { prefetch: 1 },
+      );
+      await waitUntil(() => redelivered.length === 1, 'the other consumer gets the message');
+      await second.close();
+      assert.equal(redelivered[0]?.redelivered, true);
+      assert.equal(redelivered[0]?.deliveryCount, 2);
+    });
+  });
+
+  describe('worker runtime', () => {
+    let api: FakeCommitApi;
+    const workers: Worker[] = [];
+
+    beforeEach(async () => {
+      api = await FakeCommitApi.start();
+    });
+    afterEach(async () => {
+      await Promise.all(workers.splice(0).map((w) => w.close(200)));
+      await api.close();
+    });
+
+    function startWorker(handler: TaskHandler, on: TaskQueue = queue, concurrency = 1): Worker {
+      const worker = new Worker({
+        type: 'code',
+        queue: on,
+        handler,
+        committer: new CommitClient({ apiUrl: api.url, attempts: 4, baseDelayMs: 5, maxDelayMs: 40, timeoutMs: 2000 }),
+        log: fixture.log,
+        concurrency,
+        metrics: fixture.metrics,
+      });
+      workers.push(worker);
+      worker.run();
+      return worker;
+    }
+
+    async function publish(message: TaskMessage): Promise<TaskMessage> {
+      api.register(message);
+      await queue.publisher.publish(message);
+      return message;
+    }
+
+    const echo: TaskHandler = async (message) => ({
+      status: 'ready',
+      result: { echoed: message.type === 'code' ? message.payload.code : '' },
+    });
+
+    it('publish -> consume -> commit running, then ready; acked after the commit', async () => {
+      const message = await publish(codeMessage('hello'));
+      startWorker(echo);
+      await waitUntil(() => api.statusOf(message.task_id) === 'ready', 'the task is ready');
+      assert.deepEqual(
+        api.accepted(message.task_id).map((c) => c.status),
+        ['running', 'ready'],
+      );
+      assert.deepEqual(api.finals(message.task_id)[0]?.body.result, { echoed: 'hello' });
+      await waitUntil(async () => (await fixture.readyCount('code')) === 0, 'the queue is empty');
+      const metrics = await fixture.registry.metrics();
+      assert.match(metrics, /conveyor_messages_consumed_total\{type="code"\} 1/);
+      assert.match(metrics, /conveyor_task_processing_seconds_count\{type="code",outcome="ready"\} 1/);
+    });
+
+    it('commits failed with the handler’s error and acks', async () => {
+      const message = await publish(codeMessage());
+      startWorker(async () => ({ status: 'failed', error: { code: 'compile_error', message: 'nope' } }));
+      await waitUntil(() => api.statusOf(message.task_id) === 'failed', 'the task is failed');
+      assert.deepEqual(api.finals(message.task_id)[0]?.body.error, { code: 'compile_error', message: 'nope' });
+    });
+
+    it('a message with an unknown schema version -> failed invalid_message, acked, handler not run', async () => {
+      const message = codeMessage();
+      api.register(message);
+      await queue.publisher.publish({ ...message, schema_version: 99 } as TaskMessage);
+      let ran = false;
+      startWorker(async (m) => {
+        ran = true;
+        return echo(m, undefined as never);
+      });
+      await waitUntil(() => api.statusOf(message.task_id) === 'failed', 'the task is failed');
+      const [final] = api.finals(message.task_id);
+      assert.equal(final?.body.error?.code, 'invalid_message');
+      assert.match(final?.body.error?.message ?? '', /schema_version 99/);
+      assert.equal(ran, false);
+    });
+
+    it('a malformed payload -> failed invalid_message naming the field', async () => {
+      const message = codeMessage();
+      api.register(message);
+      const broken = { ...message, payload: { translator: 'cobol', code: 1 } } as unknown as TaskMessage;
+      await queue.publisher.publish(broken);
+      startWorker(echo);
+      await waitUntil(() => api.statusOf(message.task_id) === 'failed', 'the task is failed');
+      assert.match(api.finals(message.task_id)[0]?.body.error?.message ?? '', /payload/);
+    });
+
+    it('a message naming no task cannot be committed -> dead-lettered', async () => {
+      const nameless = { schema_version: 1, type: 'code', payload: {} } as unknown as TaskMessage;
+      await queue.publisher.publish(nameless);
+      startWorker(echo);
+      await waitUntil(async () => (await fixture.readyCount('code', 'dead')) === 1, 'it is dead-lettered');
+      assert.equal(api.commits.length, 0);
+    });
+
+    it('retries commits answered 5xx/429 with back-off, then succeeds', async () => {
+      const message = await publish(codeMessage());
+      api.failNext(503, 502, 429);
+      startWorker(echo);
+      await waitUntil(() => api.statusOf(message.task_id) === 'ready', 'the task is ready');
+      assert.deepEqual(
+        api.commits.map((c) => c.answer),
+        [503, 502, 429, 200, 200],
+      );
+    });
+
+    it('a handler that throws -> requeued and redone; exactly one final result', async () => {
+      const message = await publish(codeMessage());
+      let calls = 0;
+      const redeliveredFlags: boolean[] = [];
+      startWorker(async (m, context) => {
+        calls++;
+        redeliveredFlags.push(context.redelivered);
+        if (calls === 1) throw new Error('docker is unreachable');
+        return echo(m, context);
+      });
+      await waitUntil(() => api.statusOf(message.task_id) === 'ready', 'the task is ready');
+      assert.equal(calls, 2);
+      assert.deepEqual(redeliveredFlags, [false, true]);
+      assert.equal(api.finals(message.task_id).length, 1);
+    });
+
+    it('a poison message -> dead-letter queue after the delivery limit -> failed dead_lettered', async () => {
+      const message = await publish(codeMessage());
+      let calls = 0;
+      startWorker(async () => {
+        calls++;
+        throw new Error('crashes every time');
+      });
+      const committer = new CommitClient({ apiUrl: api.url, attempts: 2, baseDelayMs: 5 });
+      const deadLetters = new DeadLetterWorker({
+        type: 'code',
+        queue,
+        fail: failViaCommit(committer, fixture.log),
+        log: fixture.log,
+      });
+      deadLetters.run();
+      try {
+        await waitUntil(() => api.statusOf(message.task_id) === 'failed', 'the task is failed');
+      } finally {
+        await deadLetters.close();
+      }
+      assert.equal(calls, fixture.deliveryLimit + 1);
+      const [final] = api.finals(message.task_id);
+      assert.equal(final?.body.error?.code, 'dead_lettered');
+      assert.match(final?.body.error?.message ?? '', new RegExp(`${fixture.deliveryLimit + 1} deliveries`));
+      assert.match(
+        await fixture.registry.metrics(),
+        /conveyor_messages_dead_lettered_total\{type="code",reason="delivery_limit"\} 1/,
+      );
+    });
+
+    it('a redelivered task the API already holds as final is acked without redoing the work', async () => {
+      const message = await publish(codeMessage());
+      await queue.publisher.publish(message); // the same message again, as after a lost ack
+      let calls = 0;
+      startWorker(async (m, context) => {
+        calls++;
+        return echo(m, context);
+      });
+      await waitUntil(() => api.commits.length === 3, 'both deliveries are handled');
+      await waitUntil(async () => (await fixture.readyCount('code')) === 0, 'the queue is empty');
+      assert.equal(calls, 1);
+      assert.deepEqual(
+        api.commits.map((c) => [c.status, c.answer]),
+        [
+          ['running', 200],
+          ['ready', 200],
+          ['running', 409],
+        ],
+      );
+    });
+
+    it('404 from the API (withdrawn task) -> acked, work skipped; 403 (token refused) -> dead-lettered', async () => {
+      const unknown = codeMessage();
+      await queue.publisher.publish(unknown); // never registered: the API answers 404
+      const forged = codeMessage();
+      api.register(forged);
+      await queue.publisher.publish({ ...forged, commit_token: 'forged' });
+      let calls = 0;
+      startWorker(async (m, context) => {
+        calls++;
+        return echo(m, context);
+      });
+      await waitUntil(async () => (await fixture.readyCount('code', 'dead')) === 1, 'the forged one is dead-lettered');
+      await waitUntil(async () => (await fixture.readyCount('code')) === 0, 'the work queue is empty');
+      assert.equal(calls, 0);
+      assert.deepEqual(
+        api.commits.map((c) => c.answer),
+        [404, 403],
+      );
+    });
+
+    it('close(grace) finishes work that ends within the grace period', async () => {
+      const message = await publish(codeMessage());
+      const started = deferred();
+      const worker = startWorker(async (m, context) => {
+        started.resolve();
+        await sleep(150);
+        return echo(m, context);
+      });
+      await started.promise;
+      await worker.close(5000);
+      assert.equal(worker.state, 'closed');
+      assert.equal(api.statusOf(message.task_id), 'ready');
+      assert.equal(await fixture.readyCount('code'), 0);
+    });
+
+    it('close(grace) returns unfinished work to the queue; another worker completes it exactly once', async () => {
+      const message = await publish(codeMessage());
+      const started = deferred();
+      let abortedSeen = false;
+      const stuck = startWorker(async (_m, context) => {
+        started.resolve();
+        await new Promise<void>((resolve) => context.signal.addEventListener('abort', () => resolve()));
+        abortedSeen = true;
+        // A handler that ignores the abort and answers anyway must not get its result committed.
+        return { status: 'ready', result: { from: 'abandoned' } };
+      });
+      await started.promise;
+      const before = Date.now();
+      await stuck.close(200);
+      const took = Date.now() - before;
+      assert.ok(took < 2000, `close returned after ${took} ms`);
+      assert.equal(abortedSeen, true);
+      assert.equal(api.statusOf(message.task_id), 'in_progress');
+      const other = await fixture.open();
+      startWorker(echo, other);
+      await waitUntil(() => api.statusOf(message.task_id) === 'ready', 'the task is ready');
+      const finals = api.finals(message.task_id);
+      assert.equal(finals.length, 1);
+      assert.deepEqual(finals[0]?.body.result, { echoed: 'print(1)' });
+    });
+
+    it('pause() stops taking tasks; run() resumes', async () => {
+      const worker = startWorker(echo);
+      await worker.pause();
+      assert.equal(worker.state, 'paused');
+      const message = await publish(codeMessage());
+      await sleep(200);
+      assert.equal(api.commits.length, 0);
+      worker.run();
+      await waitUntil(() => api.statusOf(message.task_id) === 'ready', 'the task is ready');
+    });
+
+    it('works tasks concurrently up to `concurrency`', async () => {
+      const messages = await Promise.all(Array.from({ length: 4 }, () => publish(codeMessage())));
+      let active = 0;
+      let peak = 0;
+      startWorker(
+        async (m, context) => {
+          active++;
+          peak = Math.max(peak, active);
+          await sleep(60);
+          active--;
+          return echo(m, context);
+        },
+        queue,
+        2,
+      );
+      await waitUntil(() => messages.every((m) => api.statusOf(m.task_id) === 'ready'), 'all tasks are ready');
+      assert.equal(peak, 2);
+    });
+  });
+}
