@@ -39,7 +39,7 @@ lint:
 	npx biome check .
 
 typecheck:
-	npx tsc -b packages/shared packages/api packages/code-processor packages/image-processor
+	npx tsc -b tsconfig.json
 
 openapi-check:
 	npm run --silent openapi -- /tmp/conveyor-openapi.json >/dev/null
@@ -64,4 +64,5 @@ stack-down:
 
 bench:
 	node --conditions=conveyor-src --import tsx bench/image-filters.ts
-	node --conditions=conveyor-src --import tsx bench/code-latency.ts
+	node --conditions=conveyor-src --import tsx bench/code-sandbox.ts
+	node --conditions=conveyor-src --import tsx bench/code-end-to-end.ts

@@ -24,22 +24,27 @@ export interface ApiServerParts {
   registry: Registry;
   /** Readiness checks besides the queue's, for /readyz. */
   readiness?: Record<string, () => boolean>;
+  /** The clock; tests move it to expire sessions. */
+  now?: () => Date;
 }
 
-export async function createApiServer({ config, publisher, logger, registry, readiness = {} }: ApiServerParts) {
+export async function createApiServer(parts: ApiServerParts) {
+  const { config, publisher, logger, registry, readiness = {}, now = () => new Date() } = parts;
+  const clock = () => now().getTime();
   const store = new MemoryTaskStore({ finishedTtlMs: config.finishedTaskTtlMs, byteBudget: config.resultByteBudget });
   const throttles = {
-    loginPerUser: new RateLimiter(config.loginFailuresPerMinute, MINUTE),
-    loginPerAddress: new RateLimiter(config.loginFailuresPerMinute, MINUTE),
-    registerPerAddress: new RateLimiter(config.registrationsPerMinute, MINUTE),
+    loginPerUser: new RateLimiter(config.loginFailuresPerMinute, MINUTE, clock),
+    loginPerAddress: new RateLimiter(config.loginFailuresPerMinute, MINUTE, clock),
+    registerPerAddress: new RateLimiter(config.registrationsPerMinute, MINUTE, clock),
   };
   const accounts = new AccountService(
     new MemoryAuthStorage(),
     new PasswordHasher(config.bcryptCost),
     throttles,
     config.sessionTtlMs,
+    now,
   );
-  const tasks = new TaskService(store, publisher, logger);
+  const tasks = new TaskService(store, publisher, logger, now);
   const app = await buildApp({
     logger,
     accounts,
@@ -61,7 +66,7 @@ export async function createApiServer({ config, publisher, logger, registry, rea
   const housekeeping = setInterval(async () => {
     try {
       const sessions = await accounts.purgeExpiredSessions();
-      const dropped = await store.sweep(new Date());
+      const dropped = await store.sweep(now());
       for (const limiter of Object.values(throttles)) limiter.sweep();
       if (sessions || dropped) logger.info({ sessions, tasks: dropped }, 'housekeeping: expired entries removed');
     } catch (error) {
@@ -71,5 +76,5 @@ export async function createApiServer({ config, publisher, logger, registry, rea
   housekeeping.unref();
   app.addHook('onClose', async () => clearInterval(housekeeping));
 
-  return { app, tasks, store };
+  return { app, tasks, store, accounts };
 }

@@ -2,15 +2,10 @@
 import { crc32, deflateSync } from 'node:zlib';
 import { createLogger, PublishError, type TaskMessage, type TaskPublisher } from '@conveyor/shared';
 import { Registry } from 'prom-client';
-import { AccountService } from '../src/accounts/account-service.js';
-import { MemoryAuthStorage } from '../src/accounts/memory-auth-storage.js';
-import { PasswordHasher } from '../src/accounts/password-hasher.js';
-import { RateLimiter } from '../src/accounts/rate-limiter.js';
-import { buildApp } from '../src/app.js';
-import { MemoryTaskStore } from '../src/tasks/memory-task-store.js';
-import { TaskService } from '../src/tasks/task-service.js';
+import { createApiServer } from '../src/api-server.js';
+import { readApiConfig } from '../src/config.js';
 
-/** Records what the API publishes; `failNext` makes publishing fail as a refused confirm would. */
+/** Records what the API publishes; set `failing` to make publishing fail as a refused confirm would. */
 export class RecordingPublisher implements TaskPublisher {
   readonly published: TaskMessage[] = [];
   failing = false;
@@ -35,38 +30,23 @@ export interface HarnessOptions {
 }
 
 export async function buildHarness(options: HarnessOptions = {}) {
-  const now = options.now ?? (() => new Date());
-  const logger = createLogger({ service: 'api-test', level: 'silent', pretty: false });
-  const store = new MemoryTaskStore({ finishedTtlMs: 3_600_000, byteBudget: 64 * 1024 * 1024 });
+  const env: Record<string, string | undefined> = {
+    BCRYPT_COST: '4',
+    SESSION_TTL: options.sessionTtlMs === undefined ? undefined : `${options.sessionTtlMs}ms`,
+    LOGIN_FAILURES_PER_MINUTE: options.loginFailuresPerMinute?.toString(),
+    REGISTRATIONS_PER_MINUTE: options.registrationsPerMinute?.toString(),
+    MAX_IMAGE_BYTES: String(options.maxImageBytes ?? 1024 * 1024),
+    MAX_IMAGE_PIXELS: String(options.maxImagePixels ?? 4_000_000),
+    MAX_COMMIT_BYTES: String(8 * 1024 * 1024),
+    METRICS_TOKEN: options.metricsToken,
+  };
   const publisher = new RecordingPublisher();
-  const minute = 60_000;
-  const clock = () => now().getTime();
-  const accounts = new AccountService(
-    new MemoryAuthStorage(),
-    new PasswordHasher(4),
-    {
-      loginPerUser: new RateLimiter(options.loginFailuresPerMinute ?? 10, minute, clock),
-      loginPerAddress: new RateLimiter(options.loginFailuresPerMinute ?? 10, minute, clock),
-      registerPerAddress: new RateLimiter(options.registrationsPerMinute ?? 60, minute, clock),
-    },
-    options.sessionTtlMs ?? 3_600_000,
-    now,
-  );
-  const tasks = new TaskService(store, publisher, logger, now);
-  const app = await buildApp({
-    logger,
-    accounts,
-    tasks,
-    store,
+  const { app, store, accounts } = await createApiServer({
+    config: readApiConfig(env),
     publisher,
+    logger: createLogger({ service: 'api-test', level: 'silent', pretty: false }),
     registry: new Registry(),
-    settings: {
-      cookieSecure: false,
-      trustedOrigins: [],
-      imageLimits: { maxBytes: options.maxImageBytes ?? 1024 * 1024, maxPixels: options.maxImagePixels ?? 4_000_000 },
-      maxCommitBytes: 8 * 1024 * 1024,
-      metricsToken: options.metricsToken,
-    },
+    ...(options.now ? { now: options.now } : {}),
   });
   await app.ready();
 

@@ -28,7 +28,7 @@ test('/openapi.json describes every endpoint with its error responses; /docs ser
   const { app } = await buildHarness();
   const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
   assert.equal(doc.openapi, '3.0.3');
-  for (const [path, method] of [
+  const endpoints: Array<[string, string]> = [
     ['/register', 'post'],
     ['/login', 'post'],
     ['/logout', 'post'],
@@ -39,7 +39,8 @@ test('/openapi.json describes every endpoint with its error responses; /docs ser
     ['/commit', 'post'],
     ['/healthz', 'get'],
     ['/readyz', 'get'],
-  ]) {
+  ];
+  for (const [path, method] of endpoints) {
     assert.ok(doc.paths[path]?.[method], `${method} ${path} is documented`);
   }
   assert.ok(doc.paths['/task'].post.responses['401']);

@@ -26,3 +26,4 @@ export * from './worker/dead-letter-worker.js';
 export * from './worker/health-server.js';
 export * from './worker/task-handler.js';
 export * from './worker/worker.js';
+export * from './service/worker-main.js';
