@@ -40,14 +40,18 @@ const base = api.address;
 const credentials = JSON.stringify({ username: 'bench-user', password: 'password123' });
 const jsonHeaders = { 'content-type': 'application/json' };
 await fetch(`${base}/register`, { method: 'POST', headers: jsonHeaders, body: credentials });
-const { token } = (await (await fetch(`${base}/login`, { method: 'POST', headers: jsonHeaders, body: credentials })).json()) as {
+const { token } = (await (
+  await fetch(`${base}/login`, { method: 'POST', headers: jsonHeaders, body: credentials })
+).json()) as {
   token: string;
 };
 const headers = { ...jsonHeaders, authorization: `Bearer ${token}` };
 
 /** Submits a task and polls its result every 2 ms; resolves with the verdict once ready. */
 async function endToEnd(task: object): Promise<string> {
-  const created = (await (await fetch(`${base}/task`, { method: 'POST', headers, body: JSON.stringify(task) })).json()) as {
+  const created = (await (
+    await fetch(`${base}/task`, { method: 'POST', headers, body: JSON.stringify(task) })
+  ).json()) as {
     task_id: string;
   };
   for (;;) {
@@ -77,12 +81,24 @@ const cases = [
   {
     name: 'gcc hello',
     task: { translator: 'gcc', code: C },
-    docker: ['run', '--rm', '--network', 'none', '-e', `CODE=${C}`, IMAGE, 'sh', '-c',
-      'cd /tmp && printf "%s" "$CODE" > main.c && gcc -std=c17 -O2 -o main main.c -lm && ./main'],
+    docker: [
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '-e',
+      `CODE=${C}`,
+      IMAGE,
+      'sh',
+      '-c',
+      'cd /tmp && printf "%s" "$CODE" > main.c && gcc -std=c17 -O2 -o main main.c -lm && ./main',
+    ],
   },
 ];
 
-console.log(`code tasks end to end (API → RabbitMQ → code-processor → Docker → /commit), ${RUNS} runs each, after a warm-up`);
+console.log(
+  `code tasks end to end (API → RabbitMQ → code-processor → Docker → /commit), ${RUNS} runs each, after a warm-up`,
+);
 console.log('| program | end to end p50 | p90 | `docker run --rm` p50 | ratio p50 |');
 console.log('|---|---|---|---|---|');
 for (const { name, task, docker } of cases) {

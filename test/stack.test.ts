@@ -22,15 +22,21 @@ interface Client {
   auth: Record<string, string>;
 }
 
+// The answers' shapes are what the assertions check; the test reads them as loosely typed JSON.
+// biome-ignore lint/suspicious/noExplicitAny: JSON under test
+type Json = Record<string, any>;
+
 async function json(res: Response) {
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
+  return { status: res.status, body: (await res.json()) as Json };
 }
 
 async function login(base: string): Promise<Client> {
   const credentials = { username: `stack-${randomUUID().slice(0, 8)}`, password: 'password123' };
   const headers = { 'content-type': 'application/json' };
   await fetch(`${base}/register`, { method: 'POST', headers, body: JSON.stringify(credentials) });
-  const { body } = await json(await fetch(`${base}/login`, { method: 'POST', headers, body: JSON.stringify(credentials) }));
+  const { body } = await json(
+    await fetch(`${base}/login`, { method: 'POST', headers, body: JSON.stringify(credentials) }),
+  );
   return { base, auth: { authorization: `Bearer ${body.token}` } };
 }
 
@@ -82,7 +88,8 @@ describe('the stack on RabbitMQ, Docker and sharp', () => {
   });
 
   test('a C++ task with stdin comes back ready with its output', async () => {
-    const code = '#include <iostream>\n#include <string>\nint main(){std::string s; std::cin >> s; std::cout << "got " << s << std::endl;}';
+    const code =
+      '#include <iostream>\n#include <string>\nint main(){std::string s; std::cin >> s; std::cout << "got " << s << std::endl;}';
     const created = await submit(client, { translator: 'g++', code, stdin: 'conveyor' });
     assert.equal(created.status, 201);
     const { status, body } = await waitForResult(client, created.body.task_id);
@@ -107,7 +114,9 @@ describe('the stack on RabbitMQ, Docker and sharp', () => {
     const height = 3;
     const pixels = Buffer.alloc(width * height * 3);
     for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 37) % 256;
-    const input = await sharp(pixels, { raw: { width, height, channels: 3 } }).png().toBuffer();
+    const input = await sharp(pixels, { raw: { width, height, channels: 3 } })
+      .png()
+      .toBuffer();
     const created = await submit(client, {
       filters: [{ name: 'FlipX' }, { name: 'negative' }],
       image: input.toString('base64'),
@@ -131,7 +140,9 @@ describe('the stack on RabbitMQ, Docker and sharp', () => {
   });
 
   test('a corrupt PNG (valid header, garbage data) ends failed with a clear error', async () => {
-    const good = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#336699' } }).png().toBuffer();
+    const good = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#336699' } })
+      .png()
+      .toBuffer();
     const corrupt = Buffer.concat([good.subarray(0, 40), Buffer.alloc(64, 0xab)]);
     const created = await submit(client, { filter: { name: 'Blur' }, image: corrupt.toString('base64') });
     assert.equal(created.status, 201);
@@ -145,7 +156,12 @@ describe('the stack on RabbitMQ, Docker and sharp', () => {
 
 describe('the API with the broker down', () => {
   test('POST /task is 503 quickly and leaves no task; /status and /readyz keep answering', async () => {
-    const config = readApiConfig({ AMQP_URL: 'amqp://guest:guest@127.0.0.1:1', PORT: '0', BCRYPT_COST: '4', PUBLISH_TIMEOUT: '2s' });
+    const config = readApiConfig({
+      AMQP_URL: 'amqp://guest:guest@127.0.0.1:1',
+      PORT: '0',
+      BCRYPT_COST: '4',
+      PUBLISH_TIMEOUT: '2s',
+    });
     const queue = createRabbitTaskQueue({ url: config.queue.amqpUrl!, log, connectionName: 'conveyor-test-down' });
     const api = await startApi({ config, queue, logger: log, registry: new Registry() });
     try {

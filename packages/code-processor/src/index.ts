@@ -1,3 +1,4 @@
+export * from './config.js';
 export * from './process-code-task.js';
 export * from './sandbox/container-spec.js';
 export * from './sandbox/limits.js';
@@ -6,5 +7,4 @@ export * from './sandbox/sandbox-runner.js';
 export * from './sandbox/sandbox-sweeper.js';
 export * from './sandbox/translators.js';
 export * from './sandbox/verdict.js';
-export * from './config.js';
 export * from './start-code-processor.js';

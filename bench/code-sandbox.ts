@@ -1,0 +1,81 @@
+/**
+ * Latency of python and C hello world through the SandboxRunner, next to `docker run --rm` of the same
+ * program in the same run (the baseline). Prints medians of RUNS sequential runs after one warm-up.
+ *
+ *   node --conditions=conveyor-src --import tsx bench/code-sandbox.ts [runs]
+ */
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { SandboxRunner } from '@conveyor/code-processor';
+import type { CodeTaskPayload } from '@conveyor/shared';
+import Docker from 'dockerode';
+
+const run = promisify(execFile);
+const RUNS = Number(process.argv[2] ?? 10);
+const image = process.env.SANDBOX_IMAGE || 'conveyor-sandbox:latest';
+const runner = new SandboxRunner({ docker: new Docker(), workerId: `bench-${randomUUID()}`, image });
+
+const PYTHON = 'print("hello")\n';
+const C = '#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n';
+
+const cases: { name: string; task: CodeTaskPayload; dockerRun: string[] }[] = [
+  {
+    name: 'python3 hello',
+    task: { translator: 'python3', code: PYTHON, stdin: '', limits: {} },
+    dockerRun: ['run', '--rm', '--network', 'none', image, 'python3', '-c', PYTHON],
+  },
+  {
+    name: 'gcc hello',
+    task: { translator: 'gcc', code: C, stdin: '', limits: {} },
+    dockerRun: [
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '-e',
+      `CODE=${C}`,
+      image,
+      'sh',
+      '-c',
+      'cd /tmp && printf "%s" "$CODE" > main.c && gcc -std=c17 -O2 -o main main.c -lm && ./main',
+    ],
+  },
+];
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await fn();
+  return performance.now() - started;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+console.log(`median of ${RUNS} runs each, sequential, image ${image}`);
+for (const { name, task, dockerRun } of cases) {
+  const viaRunner = async () => {
+    const result = await runner.run(task, { taskId: randomUUID() });
+    if (result.stdout !== 'hello\n') throw new Error(`unexpected result ${JSON.stringify(result)}`);
+  };
+  const viaDockerRun = async () => {
+    const { stdout } = await run('docker', dockerRun);
+    if (stdout !== 'hello\n') throw new Error(`unexpected docker run output ${JSON.stringify(stdout)}`);
+  };
+  await viaRunner();
+  await viaDockerRun();
+  const runnerTimes: number[] = [];
+  const dockerTimes: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    runnerTimes.push(await timed(viaRunner));
+    dockerTimes.push(await timed(viaDockerRun));
+  }
+  const ours = median(runnerTimes);
+  const baseline = median(dockerTimes);
+  console.log(
+    `${name.padEnd(14)} runner ${ours.toFixed(0).padStart(5)} ms   docker run --rm ${baseline.toFixed(0).padStart(5)} ms   ratio ${(ours / baseline).toFixed(2)}`,
+  );
+}

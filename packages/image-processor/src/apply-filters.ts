@@ -1,0 +1,34 @@
+import type { FilterStep } from '@conveyor/shared';
+import { flipX, flipY } from './flip.js';
+import { gaussianBlur, sharpen } from './gaussian-blur.js';
+import { negative } from './negative.js';
+import type { RawImage } from './raw-image.js';
+
+/** One filter step on decoded samples. */
+export function applyFilter(image: RawImage, step: FilterStep): RawImage {
+  switch (step.name) {
+    case 'Blur':
+      return gaussianBlur(image, step.parameters.sigma);
+    case 'Sharpen':
+      return sharpen(image, step.parameters.sigma);
+    case 'Negative':
+      return negative(image);
+    case 'FlipX':
+      return flipX(image);
+    case 'FlipY':
+      return flipY(image);
+  }
+}
+
+/**
+ * A chain of steps in order. `signal` is checked between steps so that a shutting-down worker stops
+ * early instead of finishing a long chain.
+ */
+export function applyFilters(image: RawImage, steps: readonly FilterStep[], signal?: AbortSignal): RawImage {
+  let current = image;
+  for (const step of steps) {
+    signal?.throwIfAborted();
+    current = applyFilter(current, step);
+  }
+  return current;
+}

@@ -1,0 +1,21 @@
+/** The image-processor's settings, read from the environment and validated at start. */
+import { EnvReader, type ImageLimits, readWorkerSettings, type WorkerSettings } from '@conveyor/shared';
+
+export interface ImageProcessorConfig {
+  worker: WorkerSettings;
+  /** The same caps as the API's (MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS), enforced again before decoding. */
+  limits: ImageLimits;
+}
+
+export function readImageProcessorConfig(env: Record<string, string | undefined> = process.env): ImageProcessorConfig {
+  const read = new EnvReader(env);
+  const config: ImageProcessorConfig = {
+    worker: readWorkerSettings(read, { healthPort: 8082 }),
+    limits: {
+      maxBytes: read.int('MAX_IMAGE_BYTES', 10 * 1024 * 1024, { min: 1024 }),
+      maxPixels: read.int('MAX_IMAGE_PIXELS', 40_000_000, { min: 1, max: 268_402_689 }),
+    },
+  };
+  read.done();
+  return config;
+}

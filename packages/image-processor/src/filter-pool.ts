@@ -1,0 +1,108 @@
+/**
+ * A small pool of worker threads that run the filters, so that:
+ * - the event loop stays free while a big picture is blurred (a 40 MP picture at sigma 50 takes over ten
+ *   seconds of CPU), for the queue's heartbeats, health checks and shutdown;
+ * - N images at once really run on N cores: on the main thread their filter steps would take turns.
+ * Decoding and encoding stay with sharp, which already runs them off the event loop.
+ *
+ * Threads start on first use and are unref'd, so an idle pool never keeps the process alive.
+ */
+import { Worker } from 'node:worker_threads';
+import type { FilterStep } from '@conveyor/shared';
+import type { FilterJob, FilterJobResult } from './filter-thread.js';
+import type { RawImage } from './raw-image.js';
+
+interface Waiting {
+  job: FilterJob;
+  resolve: (image: RawImage) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Starts a filter thread. From the build, its file sits next to this one. From source (.ts, run through
+ * tsx), Node 20 does not carry the parent's `--import tsx` into worker threads, so the thread registers
+ * tsx itself before loading the TypeScript file.
+ */
+function startThread(): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./filter-thread.js', import.meta.url));
+  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  const thread = JSON.stringify(new URL('./filter-thread.ts', import.meta.url).href);
+  return new Worker(`import(${tsx}).then(({ register }) => { register(); return import(${thread}); });`, {
+    eval: true,
+  });
+}
+
+export class FilterPool {
+  private readonly idle: Worker[] = [];
+  private readonly busy = new Map<Worker, Waiting>();
+  private readonly queue: Waiting[] = [];
+  private closed = false;
+
+  constructor(readonly size: number) {
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`a filter pool needs at least 1 thread, got ${size}`);
+  }
+
+  /** Applies the steps in a thread; the image's buffer is moved there (do not use it afterwards). */
+  run(image: RawImage, steps: FilterStep[]): Promise<RawImage> {
+    if (this.closed) return Promise.reject(new Error('the filter pool is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ job: { image, steps }, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const waiting of this.queue.splice(0)) waiting.reject(new Error('the filter pool is closed'));
+    const workers = [...this.idle.splice(0), ...this.busy.keys()];
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      const worker = this.idle.pop() ?? (this.busy.size < this.size ? this.spawn() : undefined);
+      if (!worker) return;
+      const waiting = this.queue.shift()!;
+      this.busy.set(worker, waiting);
+      worker.ref(); // while it works, the pool is reason enough to stay alive
+      const { image } = waiting.job;
+      const buffer = image.data.buffer as ArrayBuffer;
+      // Move the samples when they own their buffer; a view into a larger one (Node's pool) is copied.
+      const whole = image.data.byteOffset === 0 && image.data.byteLength === buffer.byteLength;
+      const job: FilterJob = whole ? waiting.job : { ...waiting.job, image: { ...image, data: image.data.slice() } };
+      try {
+        worker.postMessage(job, [job.image.data.buffer as ArrayBuffer]);
+      } catch {
+        // Some buffers cannot be moved (memory a native addon handed out): send a copy.
+        worker.postMessage({ ...job, image: { ...job.image, data: job.image.data.slice() } });
+      }
+    }
+  }
+
+  private spawn(): Worker {
+    const worker = startThread();
+    worker.unref();
+    worker.on('message', (result: FilterJobResult) => {
+      const waiting = this.busy.get(worker);
+      this.busy.delete(worker);
+      worker.unref();
+      if (!this.closed) this.idle.push(worker);
+      if (waiting) {
+        if (result.ok) waiting.resolve(result.image);
+        else waiting.reject(new Error(`filter thread failed: ${result.message}`));
+      }
+      this.dispatch();
+    });
+    const lost = (error: Error) => {
+      const waiting = this.busy.get(worker);
+      this.busy.delete(worker);
+      const index = this.idle.indexOf(worker);
+      if (index >= 0) this.idle.splice(index, 1);
+      waiting?.reject(error);
+      if (!this.closed) this.dispatch();
+    };
+    worker.on('error', lost);
+    worker.on('exit', (code) => lost(new Error(`filter thread exited with code ${code}`)));
+    return worker;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The image worker's task handler: validates the task again with the shared contract (the API did it at
+ * the door, but the queue is not trusted), decodes the PNG under the byte and pixel caps, applies the
+ * filter chain and encodes the result.
+ *
+ * Anything wrong with the task itself (bad parameters, not base64, not a PNG, corrupt, too large) is a
+ * `failed` outcome, final and never retried. Only what is not the input's fault (say, encoding running out
+ * of memory) throws, so that the runtime puts the message back for another try.
+ */
+import {
+  checkPng,
+  decodeBase64,
+  type ImageLimits,
+  isFieldError,
+  parseFilterChain,
+  type TaskHandler,
+  type TaskOutcome,
+} from '@conveyor/shared';
+import { applyFilters } from './apply-filters.js';
+import { FilterPool } from './filter-pool.js';
+import { decodePng, encodePng, InvalidImageError } from './png-codec.js';
+
+export interface ImageTaskOptions extends ImageLimits {
+  /**
+   * Threads that run the filters (see filter-pool.ts); 0 runs them on the calling thread. Set it to the
+   * number of images the worker takes at once.
+   */
+  filterThreads?: number;
+}
+
+export type ImageTaskHandler = TaskHandler & {
+  /** Stops the filter threads; tasks still waiting for one are rejected. */
+  close: () => Promise<void>;
+};
+
+export function createImageTaskHandler(options: ImageTaskOptions): ImageTaskHandler {
+  const limits: ImageLimits = { maxBytes: options.maxBytes, maxPixels: options.maxPixels };
+  const pool = options.filterThreads ? new FilterPool(options.filterThreads) : undefined;
+  const handler: TaskHandler = async (message, context) => {
+    if (message.type !== 'image') {
+      return failed('invalid_task', `the image worker got a ${String(message.type)} task`);
+    }
+    const payload = message.payload as { filters?: unknown; image?: unknown };
+    const steps = parseFilterChain({ filters: payload.filters });
+    if (isFieldError(steps)) return failed('invalid_parameters', `${steps.field}: ${steps.message}`);
+
+    if (typeof payload.image !== 'string') return failed('invalid_image', 'image must be a base64 PNG string');
+    const bytes = decodeBase64(payload.image);
+    if (!bytes) return failed('invalid_image', 'image is not valid base64');
+    const header = checkPng(bytes, limits);
+    if (isFieldError(header)) {
+      return failed(header.status === 413 ? 'image_too_large' : 'invalid_image', header.message);
+    }
+
+    let decoded: Awaited<ReturnType<typeof decodePng>>;
+    try {
+      decoded = await decodePng(bytes, { maxPixels: options.maxPixels });
+    } catch (error) {
+      if (error instanceof InvalidImageError) return failed('invalid_image', error.message);
+      throw error;
+    }
+    context.signal.throwIfAborted();
+    const filtered = pool ? await pool.run(decoded, steps) : applyFilters(decoded, steps, context.signal);
+    const png = await encodePng(filtered);
+    return { status: 'ready', result: png.toString('base64') };
+  };
+  return Object.assign(handler, { close: async () => pool?.close() });
+}
+
+function failed(code: string, message: string): TaskOutcome {
+  return { status: 'failed', error: { code, message } };
+}
