@@ -99,6 +99,43 @@ describe('POST /task', () => {
     assert.deepEqual(Buffer.from(payload.image, 'base64'), png);
   });
 
+  test('multipart with a `filters` JSON array field and a bare filter name', async () => {
+    const { app, login, publisher } = await buildHarness();
+    const { auth } = await login();
+    const png = makePng(3, 3);
+    const form = (fields: Record<string, string>) => {
+      const boundary = '----conveyor-chain';
+      const parts = Object.entries(fields).map(
+        ([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
+      );
+      return {
+        headers: { ...auth, 'content-type': `multipart/form-data; boundary=${boundary}` },
+        payload: Buffer.concat([
+          Buffer.from(
+            `${parts.join('')}--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="a.png"\r\n\r\n`,
+          ),
+          png,
+          Buffer.from(`\r\n--${boundary}--\r\n`),
+        ]),
+      };
+    };
+    const chain = await app.inject({
+      method: 'POST',
+      url: '/task',
+      ...form({ filters: '[{"name":"FlipX"},{"name":"negative"}]' }),
+    });
+    assert.equal(chain.statusCode, 201, chain.body);
+    assert.deepEqual((publisher.published.at(-1)!.payload as { filters: unknown }).filters, [
+      { name: 'FlipX', parameters: {} },
+      { name: 'Negative', parameters: {} },
+    ]);
+    const bare = await app.inject({ method: 'POST', url: '/task', ...form({ filter: 'FlipY' }) });
+    assert.equal(bare.statusCode, 201, bare.body);
+    const bad = await app.inject({ method: 'POST', url: '/task', ...form({ filters: '[{"name":"Sepia"}]' }) });
+    assert.equal(bad.statusCode, 400);
+    assert.equal(bad.json().error.field, 'filters[0].name');
+  });
+
   test('invalid tasks are 400 or 413 naming the field, and nothing is queued', async () => {
     const { app, login, publisher } = await buildHarness({ maxImageBytes: 4096, maxImagePixels: 10_000 });
     const { auth } = await login();

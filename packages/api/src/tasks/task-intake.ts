@@ -36,6 +36,16 @@ function imageBytes(image: unknown): Buffer | FieldError {
   return decodeBase64(image) ?? fieldError('image', 'image is not valid base64');
 }
 
+/** A multipart form sends every field as text: a JSON array field arrives as a string. */
+function parseFormJson(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
 export function parseTaskBody(body: unknown, imageLimits: ImageLimits): TaskPayload | FieldError {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return fieldError('body', 'the body must be a JSON object');
@@ -47,7 +57,7 @@ export function parseTaskBody(body: unknown, imageLimits: ImageLimits): TaskPayl
     const payload = parseCodeTask(fields);
     return isFieldError(payload) ? payload : { type: 'code', payload };
   }
-  const filters = parseFilterChain(fields);
+  const filters = parseFilterChain(fields.filters === undefined ? fields : { filters: parseFormJson(fields.filters) });
   if (isFieldError(filters)) return filters;
   const bytes = imageBytes(fields.image);
   if (isFieldError(bytes)) return bytes;
