@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 SANDBOX_IMAGE ?= conveyor-sandbox:latest
-PYTHON ?= /usr/bin/python3
+PYTHON ?= python3
 BASE_URL ?= http://127.0.0.1:8000
 export SANDBOX_IMAGE
 # Compose v1 (Debian's docker-compose 1.29) rejects a top-level `name:`, so the project name comes from here.

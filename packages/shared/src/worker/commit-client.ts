@@ -153,8 +153,9 @@ function statusOf(text: string): TaskStatus | undefined {
 /** The API's error message when it sent JSON, else the start of the body. */
 function describe(text: string): string {
   try {
-    const parsed = JSON.parse(text) as { message?: unknown; error?: unknown };
-    const message = parsed.message ?? parsed.error;
+    // The API's errors are {"error": {"code", "message"}}.
+    const parsed = JSON.parse(text) as { message?: unknown; error?: { message?: unknown } | string };
+    const message = parsed.message ?? (typeof parsed.error === 'string' ? parsed.error : parsed.error?.message);
     if (typeof message === 'string') return message;
   } catch {
     // not JSON
