@@ -21,7 +21,13 @@ import type {
 import { openRabbitConnection } from './rabbit-connection.js';
 import { createRabbitTaskPublisher, type RabbitTaskPublisherOptions } from './rabbit-task-publisher.js';
 import { declareTopology, deleteTopology, queueDeclareParams } from './rabbit-topology.js';
-import { createTopology, type Topology, type TopologyOptions } from './topology.js';
+import {
+  createTopology,
+  type QueueBinding,
+  type QueueDeclaration,
+  type Topology,
+  type TopologyOptions,
+} from './topology.js';
 
 export interface RabbitTaskQueueOptions extends TopologyOptions {
   url: string;
@@ -113,21 +119,35 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
     return handle;
   }
 
-  function consume(type: TaskType, handler: DeliveryHandler, { prefetch }: ConsumeOptions): TaskConsumer {
-    const queue = topology.workQueue(type);
+  /** A consumer on one of the topology's queues, declaring and binding it as every process does. */
+  function subscribe(
+    declaration: QueueDeclaration,
+    binding: QueueBinding,
+    prefetch: number,
+    onMessage: (message: AsyncMessage) => Promise<ConsumerStatus>,
+  ): TaskConsumer {
     const consumer = connection.createConsumer(
       {
-        queue,
-        queueOptions: queueDeclareParams(topology.workQueueDeclaration(type)),
+        queue: declaration.queue,
+        queueOptions: queueDeclareParams(declaration),
         exchanges: topology.exchanges,
-        queueBindings: [topology.workQueueBinding(type)],
+        queueBindings: [binding],
         qos: { prefetchCount: prefetch },
         concurrency: prefetch,
         requeue: true,
       },
+      onMessage,
+    );
+    return track(consumer, declaration.queue);
+  }
+
+  function consume(type: TaskType, handler: DeliveryHandler, { prefetch }: ConsumeOptions): TaskConsumer {
+    return subscribe(
+      topology.workQueueDeclaration(type),
+      topology.workQueueBinding(type),
+      prefetch,
       async (message) => STATUS[await handler(toDelivery(message))],
     );
-    return track(consumer, queue);
   }
 
   function consumeDeadLetters(
@@ -135,17 +155,10 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
     handler: DeliveryHandler<DeadLetter>,
     { prefetch }: ConsumeOptions = { prefetch: 1 },
   ): TaskConsumer {
-    const queue = topology.deadLetterQueue(type);
-    const consumer = connection.createConsumer(
-      {
-        queue,
-        queueOptions: queueDeclareParams(topology.deadLetterQueueDeclaration(type)),
-        exchanges: topology.exchanges,
-        queueBindings: [topology.deadLetterQueueBinding(type)],
-        qos: { prefetchCount: prefetch },
-        concurrency: prefetch,
-        requeue: true,
-      },
+    return subscribe(
+      topology.deadLetterQueueDeclaration(type),
+      topology.deadLetterQueueBinding(type),
+      prefetch,
       async (message) => {
         const reason = deathReason(message);
         if (!message.redelivered) metrics?.deadLettered.inc({ type, reason });
@@ -153,7 +166,6 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
         return STATUS[await handler(deadLetter)];
       },
     );
-    return track(consumer, queue);
   }
 
   return {
