@@ -13,14 +13,13 @@ import { readApiConfig, startApi } from '@conveyor/api';
 import { readCodeProcessorConfig, startCodeProcessor } from '@conveyor/code-processor';
 import { createLogger, createRabbitTaskQueue } from '@conveyor/shared';
 import { Registry } from 'prom-client';
+import { helloPrograms } from './hello-programs.js';
 
 const execFileAsync = promisify(execFile);
 const RUNS = Number(process.argv[2] ?? 15);
 const PARALLEL = Number(process.argv[3] ?? 16);
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const IMAGE = process.env.SANDBOX_IMAGE || 'conveyor-sandbox:latest';
-const PYTHON = 'print("hello")\n';
-const C = '#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n';
 
 const prefix = `bench-${process.pid}.`;
 const log = createLogger({ service: 'bench', level: 'warn', pretty: false });
@@ -72,36 +71,14 @@ const quantile = (values: number[], q: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 };
 
-const cases = [
-  {
-    name: 'python3 hello',
-    task: { translator: 'python3', code: PYTHON },
-    docker: ['run', '--rm', '--network', 'none', IMAGE, 'python3', '-c', PYTHON],
-  },
-  {
-    name: 'gcc hello',
-    task: { translator: 'gcc', code: C },
-    docker: [
-      'run',
-      '--rm',
-      '--network',
-      'none',
-      '-e',
-      `CODE=${C}`,
-      IMAGE,
-      'sh',
-      '-c',
-      'cd /tmp && printf "%s" "$CODE" > main.c && gcc -std=c17 -O2 -o main main.c -lm && ./main',
-    ],
-  },
-];
+const cases = helloPrograms(IMAGE);
 
 console.log(
   `code tasks end to end (API → RabbitMQ → code-processor → Docker → /commit), ${RUNS} runs each, after a warm-up`,
 );
 console.log('| program | end to end p50 | p90 | `docker run --rm` p50 | ratio p50 |');
 console.log('|---|---|---|---|---|');
-for (const { name, task, docker } of cases) {
+for (const { name, task, dockerRun: docker } of cases) {
   const verdict = await endToEnd(task);
   if (verdict !== 'ok') throw new Error(`${name}: verdict ${verdict}`);
   await execFileAsync('docker', docker);

@@ -8,40 +8,15 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { SandboxRunner } from '@conveyor/code-processor';
-import type { CodeTaskPayload } from '@conveyor/shared';
 import Docker from 'dockerode';
+import { helloPrograms } from './hello-programs.js';
 
 const run = promisify(execFile);
 const RUNS = Number(process.argv[2] ?? 10);
 const image = process.env.SANDBOX_IMAGE || 'conveyor-sandbox:latest';
 const runner = new SandboxRunner({ docker: new Docker(), workerId: `bench-${randomUUID()}`, image });
 
-const PYTHON = 'print("hello")\n';
-const C = '#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n';
-
-const cases: { name: string; task: CodeTaskPayload; dockerRun: string[] }[] = [
-  {
-    name: 'python3 hello',
-    task: { translator: 'python3', code: PYTHON, stdin: '', limits: {} },
-    dockerRun: ['run', '--rm', '--network', 'none', image, 'python3', '-c', PYTHON],
-  },
-  {
-    name: 'gcc hello',
-    task: { translator: 'gcc', code: C, stdin: '', limits: {} },
-    dockerRun: [
-      'run',
-      '--rm',
-      '--network',
-      'none',
-      '-e',
-      `CODE=${C}`,
-      image,
-      'sh',
-      '-c',
-      'cd /tmp && printf "%s" "$CODE" > main.c && gcc -std=c17 -O2 -o main main.c -lm && ./main',
-    ],
-  },
-];
+const cases = helloPrograms(image);
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
