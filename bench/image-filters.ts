@@ -4,8 +4,9 @@
  * flop, flip, blur) and ImageMagick's `convert` doing the same filter. Then the PNG encoder settings, and
  * the worker's memory over 1,000 small tasks.
  *
- *   node --conditions=conveyor-src --import tsx bench/image-filters.ts
+ *   node --conditions=conveyor-src --import tsx bench/image-filters.ts [filters|encoder|memory ...]
  *
+ * With arguments, only the named parts run (say `filters` while tuning a filter); without, all of them.
  * Figures and their discussion: bench/README-image.md.
  */
 import { execFile } from 'node:child_process';
@@ -255,9 +256,11 @@ try {
   console.log(
     `# Image filters bench\n\nsharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}; ${stdout.split('\n')[0]}`,
   );
-  await filterTable(dir);
-  await encoderTable();
-  await memoryOverTasks();
+  const parts = process.argv.slice(2);
+  const wanted = (part: string) => parts.length === 0 || parts.includes(part);
+  if (wanted('filters')) await filterTable(dir);
+  if (wanted('encoder')) await encoderTable();
+  if (wanted('memory')) await memoryOverTasks();
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

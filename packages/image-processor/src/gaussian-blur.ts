@@ -13,9 +13,11 @@
  * - sharpen = clamp(2 * source - blur(source)) on every channel, alpha included.
  *
  * Not with libvips: sharp's convolve casts back to 8 bits by truncating and extends edges by copying, so
- * it misses imaging by 2 (measured), and its blur cuts the kernel short. The interior of each pass runs in
- * WebAssembly SIMD (simd-convolution.ts); the edges, where the window is cut, in plain JS. Images without
- * alpha (or fully opaque) skip the alpha weighting, which is the identity for them.
+ * it misses imaging by 2 (measured), and its blur cuts the kernel short. Each pass runs in WebAssembly
+ * SIMD (simd-convolution.ts) over float32 strips of rows, 8-bit planes in between: the interior in one call,
+ * the top and bottom rows (where the window is cut) each with its own renormalised weights over zero rows,
+ * and only the pixels near the left and right ends in plain JS. Images without alpha (or fully opaque) skip
+ * the alpha weighting, which is the identity for them.
  */
 import { hasAlpha, type RawImage, withData } from './raw-image.js';
 import { SimdConvolution } from './simd-convolution.js';
@@ -29,47 +31,104 @@ export function gaussianWeights(sigma: number): Float64Array {
 }
 
 export function gaussianBlur(image: RawImage, sigma: number): RawImage {
-  if (!(sigma > 0)) throw new RangeError(`sigma must be greater than 0, got ${sigma}`);
-  const weights = gaussianWeights(sigma);
-  const { width, height, channels } = image;
-  const samples = image.data.length;
-  const planes = new SimdConvolution(samples, weights.length - 1);
-  const { a, b } = planes;
-  const out = new Uint8Array(samples);
-  if (!hasAlpha(image) || isOpaque(image)) {
-    // Without alpha, or with alpha 255 everywhere (which then blurs to 255), imaging's weighting by alpha
-    // is the identity: every sample is blurred on its own, rounded after each pass.
-    a.set(image.data);
-    convolveRows(planes, a, b, { width, height, channels }, weights, true);
-    convolveColumns(planes, b, a, { width, height, channels }, weights, true);
-    out.set(a); // whole numbers 0..255 by now
-    return withData(image, out);
-  }
-  // With alpha, each pass blurs the premultiplied colour (c * a) and the alpha alone, then divides and
-  // rounds to 8 bits as imaging does after each pass. RGBA converts in SIMD, grey+alpha in JS.
-  const { bytes } = planes;
-  bytes.set(image.data);
-  const toFloats = () => (channels === 4 ? planes.premultiplyRgba(a) : premultiplyGreyAlpha(bytes, a));
-  const toBytes = () => (channels === 4 ? planes.unpremultiplyRgba(b) : unpremultiplyGreyAlpha(b, bytes));
-  toFloats();
-  convolveRows(planes, a, b, { width, height, channels }, weights, false);
-  toBytes();
-  toFloats();
-  convolveColumns(planes, a, b, { width, height, channels }, weights, false);
-  toBytes();
-  out.set(bytes);
-  return withData(image, out);
+  return withData(image, blur(image, sigma, false));
 }
 
 export function sharpen(image: RawImage, sigma: number): RawImage {
-  const blurred = gaussianBlur(image, sigma).data;
-  const src = image.data;
-  const out = blurred; // overwritten in place: each sample is read once, before it is written
-  for (let i = 0; i < src.length; i++) {
-    const v = 2 * src[i]! - blurred[i]!;
-    out[i] = Math.max(0, Math.min(255, v));
+  return withData(image, blur(image, sigma, true));
+}
+
+/** Float working space for this many bytes of rows at a time: enough to keep a strip's rows in cache. */
+const STRIP_BYTES = 1 << 20;
+
+/**
+ * The blur (or, with `sharpenIt`, Sharpen) of `image`, as new samples.
+ *
+ * One 8-bit plane holds the picture, and is overwritten strip by strip with the result; the float32
+ * planes the passes work on hold only a window of rows, so they stay in the processor's cache and the
+ * memory stays small (about 1 byte per sample plus the window; every page of fresh memory is a page fault
+ * to pay). For each strip of output rows y0 .. y1-1 the window holds the horizontal pass's output, rounded
+ * to 8 bits, of rows y0 - radius .. y1 + radius - 1: the 2 * radius rows it shares with the previous
+ * strip's window are moved down, the others computed; rows outside the picture are zeros, so that the cut
+ * windows at the top and bottom are the whole kernel over zeros, divided by the weights actually used.
+ * Then the vertical pass writes the strip's rows.
+ */
+function blur(image: RawImage, sigma: number, sharpenIt: boolean): Uint8Array {
+  if (!(sigma > 0)) throw new RangeError(`sigma must be greater than 0, got ${sigma}`);
+  const weights = gaussianWeights(sigma);
+  const radius = weights.length - 1;
+  const { width, height, channels } = image;
+  const rowLength = width * channels;
+  const stripRows = Math.min(height, Math.max(2 * radius, 8, Math.ceil(STRIP_BYTES / (rowLength * 4))));
+  const windowLength = (stripRows + 2 * radius) * rowLength;
+  const alpha = hasAlpha(image) && !isOpaque(image);
+  const planes = new SimdConvolution(radius, {
+    // the horizontal pass's input, the vertical pass's window, and with alpha the unnormalised sums
+    floats: alpha ? [windowLength, windowLength, windowLength] : [windowLength, windowLength],
+    bytes: [image.data.length, windowLength], // the picture; a strip of 8-bit samples
+  });
+  const [across, window, sums] = planes.floats as [Float32Array, Float32Array, Float32Array | undefined];
+  const [picture, strip] = planes.bytes as [Uint8Array, Uint8Array];
+  picture.set(image.data);
+  const rows = (from: number, to: number) => picture.subarray(from * rowLength, to * rowLength);
+  // Without alpha, or with alpha 255 everywhere (which then blurs to 255), imaging's weighting by alpha is
+  // the identity: every sample is blurred on its own, rounded to 8 bits after each pass. With alpha, each
+  // pass blurs the premultiplied colour (c * a) and the alpha alone, then divides and rounds to 8 bits as
+  // imaging does; RGBA converts in SIMD, grey+alpha in JS.
+  const toFloats = (from: Uint8Array, to: Float32Array) => {
+    if (!alpha) planes.bytesToFloats(from, to);
+    else if (channels === 4) planes.premultiplyRgba(from, to);
+    else premultiplyGreyAlpha(from, to);
+  };
+  const toBytes = (from: Float32Array, to: Uint8Array) => {
+    if (channels === 4) planes.unpremultiplyRgba(from, to);
+    else unpremultiplyGreyAlpha(from, to);
+  };
+  /** The horizontal pass over picture rows from .. to-1, into the window from its row `at`. */
+  const horizontal = (from: number, to: number, at: number) => {
+    const count = (to - from) * rowLength;
+    const shape = { width, height: to - from, channels };
+    const into = window.subarray(at * rowLength, at * rowLength + count);
+    toFloats(rows(from, to), across);
+    if (!sums) {
+      convolveRows(planes, across.subarray(0, count), into, shape, weights, true);
+    } else {
+      convolveRows(planes, across.subarray(0, count), sums.subarray(0, count), shape, weights, false);
+      toBytes(sums.subarray(0, count), strip.subarray(0, count));
+      toFloats(strip.subarray(0, count), into);
+    }
+  };
+
+  let windowFirst = -radius; // the picture row in the window's row 0
+  let done = 0; // picture rows 0 .. done-1 have been through the horizontal pass
+  window.fill(0, 0, radius * rowLength); // the rows above the picture
+  for (let y0 = 0; y0 < height; y0 += stripRows) {
+    const y1 = Math.min(height, y0 + stripRows);
+    const first = y0 - radius;
+    if (first > windowFirst) window.copyWithin(0, (first - windowFirst) * rowLength, (done - windowFirst) * rowLength);
+    windowFirst = first;
+    const needed = Math.min(height, y1 + radius);
+    if (needed > done) horizontal(done, needed, done - first);
+    done = needed;
+    const length = (y1 - y0 + 2 * radius) * rowLength;
+    window.fill(0, (done - first) * rowLength, length); // the rows below the picture
+    const rowsWindow = { from: window.subarray(0, length), firstRow: first };
+    const count = (y1 - y0) * rowLength;
+    // The source rows y0 .. y1-1 have been through the horizontal pass: the result may overwrite them,
+    // except for Sharpen, which reads them once more.
+    const out = sharpenIt ? strip.subarray(0, count) : rows(y0, y1);
+    if (!sums) {
+      convolveColumns(planes, rowsWindow, out, { y0, y1 }, image, weights);
+    } else {
+      convolveColumns(planes, rowsWindow, sums.subarray(0, count), { y0, y1 }, image, weights);
+      toBytes(sums.subarray(0, count), out);
+    }
+    if (sharpenIt) {
+      planes.sharpen(rows(y0, y1), out);
+      rows(y0, y1).set(out);
+    }
   }
-  return withData(image, out);
+  return picture.slice();
 }
 
 function isOpaque(image: RawImage): boolean {
@@ -85,25 +144,6 @@ function normalisedWeights(weights: Float64Array): Float64Array {
   let sum = weights[0]!;
   for (let k = 1; k < weights.length; k++) sum += 2 * weights[k]!;
   return weights.map((w) => w / sum);
-}
-
-/**
- * The window of sample `index` cut at the edges, divided by the weights actually used: position `at`
- * along a line of `length` samples spaced `step` apart.
- */
-function edgeSample(src: Float32Array, index: number, at: number, length: number, step: number, weights: Float64Array) {
-  const radius = weights.length - 1;
-  const lo = at - radius < 0 ? -at : -radius;
-  const hi = at + radius > length - 1 ? length - 1 - at : radius;
-  let acc = 0;
-  let sum = 0;
-  for (let k = lo; k <= hi; k++) {
-    const w = weights[k < 0 ? -k : k]!;
-    sum += w;
-    acc += src[index + k * step]! * w;
-  }
-  const value = acc / sum;
-  return value;
 }
 
 /**
@@ -125,44 +165,70 @@ function convolveRows(
     const range = { start: radius * channels, end: height * rowLength - radius * channels, step: channels };
     planes.convolve(src, out, range, normalisedWeights(weights), round);
   }
-  const edge = Math.min(radius, width); // pixels at each end whose window is cut
+  // The pixels within `radius` of either end of a row, each with its cut window (the same in every row),
+  // recomputed here in plain JS.
+  const edges: { x: number; lo: number; hi: number; taps: Float64Array }[] = [];
+  const edge = Math.min(radius, width);
+  for (let x = 0; x < width; x++) {
+    if (x === edge && width - radius > x) x = width - radius;
+    const lo = Math.max(-radius, -x);
+    const hi = Math.min(radius, width - 1 - x);
+    const one = cutWeights(weights, x, width);
+    const taps = new Float64Array(hi - lo + 1).map((_, j) => one[Math.abs(lo + j)]!);
+    edges.push({ x, lo, hi, taps });
+  }
   for (let y = 0; y < height; y++) {
-    const row = y * rowLength;
-    for (let x = 0; x < width; x++) {
-      if (x === edge && width - radius > x) x = width - radius;
+    for (const { x, lo, taps } of edges) {
+      const at = y * rowLength + x * channels;
       for (let c = 0; c < channels; c++) {
-        const i = row + x * channels + c;
-        const value = edgeSample(src, i, x, width, channels, weights);
-        out[i] = round ? Math.floor(value + 0.5) : value;
+        let acc = 0;
+        for (let j = 0, i = at + c + lo * channels; j < taps.length; j++, i += channels) acc += taps[j]! * src[i]!;
+        out[at + c] = round ? Math.floor(acc + 0.5) : acc;
       }
     }
   }
 }
 
-/** The vertical pass: samples of a column are a row apart; the top and bottom `radius` rows have cut windows. */
+/**
+ * The vertical pass for output rows y0 .. y1-1, written from row 0 of `out`: samples of a column are a row
+ * apart. `window.from` holds the input rows from `window.firstRow` = y0 - radius to y1 + radius - 1, rows
+ * outside the picture as zeros. The rows with whole windows go through the SIMD loop in one call; each of
+ * the top and bottom `radius` rows in a call of its own, the zeros standing for the missing rows and the
+ * weights divided by the sum of those actually used. In order of rows, as each call may write a few
+ * samples into the next row.
+ */
 function convolveColumns(
   planes: SimdConvolution,
-  src: Float32Array,
-  out: Float32Array,
+  window: { from: Float32Array; firstRow: number },
+  out: Float32Array | Uint8Array,
+  { y0, y1 }: { y0: number; y1: number },
   { width, height, channels }: Shape,
   weights: Float64Array,
-  round: boolean,
 ): void {
   const radius = weights.length - 1;
   const rowLength = width * channels;
-  if (height > 2 * radius) {
-    const range = { start: radius * rowLength, end: (height - radius) * rowLength, step: rowLength };
-    planes.convolve(src, out, range, normalisedWeights(weights), round);
+  const { from, firstRow } = window;
+  const whole = normalisedWeights(weights);
+  for (let y = y0; y < y1; ) {
+    const cut = y < radius || y >= height - radius;
+    const end = cut ? y + 1 : Math.min(y1, height - radius);
+    const range = {
+      start: (y - firstRow) * rowLength,
+      end: (end - firstRow) * rowLength,
+      step: rowLength,
+      dstStart: (y - y0) * rowLength,
+    };
+    planes.convolve(from, out, range, cut ? cutWeights(weights, y, height) : whole);
+    y = end;
   }
-  const edge = Math.min(radius, height);
-  for (let y = 0; y < height; y++) {
-    if (y === edge && height - radius > y) y = height - radius;
-    const row = y * rowLength;
-    for (let i = row; i < row + rowLength; i++) {
-      const value = edgeSample(src, i, y, height, rowLength, weights);
-      out[i] = round ? Math.floor(value + 0.5) : value;
-    }
-  }
+}
+
+/** The one-sided kernel divided by the sum of the weights that fall inside a line of `length` at `at`. */
+function cutWeights(weights: Float64Array, at: number, length: number): Float64Array {
+  const radius = weights.length - 1;
+  let sum = 0;
+  for (let k = Math.max(-radius, -at); k <= Math.min(radius, length - 1 - at); k++) sum += weights[k < 0 ? -k : k]!;
+  return weights.map((w) => w / sum);
 }
 
 /** Grey+alpha to premultiplied floats: grey times alpha, alpha as is. */
