@@ -1,7 +1,7 @@
 /**
  * The one JSON error shape every 4xx/5xx answer uses: {"error": {"code", "message", "field"?}}.
  */
-import { type FieldError, fieldError } from '@conveyor/shared';
+import type { FieldError } from '@conveyor/shared';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 
@@ -46,5 +46,3 @@ export function sendFieldError(reply: FastifyReply, error: FieldError) {
     error.field,
   );
 }
-
-export { fieldError };

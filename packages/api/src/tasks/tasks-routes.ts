@@ -89,6 +89,10 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<TasksRoutesOptions> = async 
     attachFieldsToBody: 'keyValues',
     limits: { fileSize: imageLimits.maxBytes, files: 1, fields: 16, fieldSize: 1024 * 1024 },
   });
+  /** A malformed id, an unknown one and another user's task all look the same: not found. */
+  const findOwnedTask = (taskId: string, ownerId: string) =>
+    isTaskId(taskId) ? tasks.getOwned(taskId, ownerId) : Promise.resolve(undefined);
+
   // JSON bodies carry the image as base64 (4/3 of its bytes) plus the rest of the task.
   const bodyLimit = Math.ceil((imageLimits.maxBytes * 4) / 3) + 2 * 1024 * 1024;
 
@@ -155,8 +159,7 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<TasksRoutesOptions> = async 
       },
     },
     async (request, reply) => {
-      const { task_id } = request.params;
-      const task = isTaskId(task_id) ? await tasks.getOwned(task_id, request.account.id) : undefined;
+      const task = await findOwnedTask(request.params.task_id, request.account.id);
       if (!task) return sendError(reply, 404, 'not_found', 'no such task');
       return statusView(task);
     },
@@ -183,8 +186,7 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<TasksRoutesOptions> = async 
       },
     },
     async (request, reply) => {
-      const { task_id } = request.params;
-      const task = isTaskId(task_id) ? await tasks.getOwned(task_id, request.account.id) : undefined;
+      const task = await findOwnedTask(request.params.task_id, request.account.id);
       if (!task) return sendError(reply, 404, 'not_found', 'no such task');
       reply.header('Cache-Control', 'private, no-cache');
       if (task.status === 'in_progress') return reply.code(202).send(resultView(task));
