@@ -1,23 +1,23 @@
 /**
- * One task in one fresh container, through visible states:
- * created -> prepared (container started, source and input sent) -> compiled (prelude received; at once for
- * an interpreted language) -> executed (container stopped, output collected) -> cleaned_up (container removed).
+ * One task in one fresh container, in phases whose states guard the order:
+ * new -create()-> created -start()-> prepared -collect()-> (compiled, once the prelude came) -> executed
+ * -remove()-> cleaned_up. run() chains them and removes the container whatever happened.
  *
  * The host enforces what matters: the wall-time limits (a timer, then kill), the output limit (counted here,
- * then kill), and reads the OOM flag from Docker. The container is removed whatever happened.
+ * then kill), and reads the OOM flag from the engine. What was seen is kept by an Observation.
  */
 import type { Duplex } from 'node:stream';
 import type { CodeResult, Logger } from '@conveyor/shared';
-import type Docker from 'dockerode';
 import { sandboxContainerSpec } from './container-spec.js';
 import { DockerStreamDemuxer } from './docker-stream-demuxer.js';
 import type { TaskSandboxLimits } from './limits.js';
-import { type Prelude, SandboxOutput } from './sandbox-output.js';
-import { supervisorInvocation } from './supervisor-script.js';
+import { Observation, type StopReason } from './observation.js';
+import type { SandboxContainer, SandboxEngine } from './sandbox-engine.js';
+import { type SupervisorInvocation, supervisorInvocation } from './supervisor-script.js';
 import type { TranslatorSpec } from './translators.js';
 import { type CompileObservation, codeResult, type RunObservation } from './verdict.js';
 
-export const SANDBOX_JOB_STATES = ['created', 'prepared', 'compiled', 'executed', 'cleaned_up'] as const;
+export const SANDBOX_JOB_STATES = ['new', 'created', 'prepared', 'compiled', 'executed', 'cleaned_up'] as const;
 export type SandboxJobState = (typeof SANDBOX_JOB_STATES)[number];
 
 export interface SandboxJobInput {
@@ -32,188 +32,195 @@ export interface SandboxJobInput {
 
 export interface SandboxJobHooks {
   log?: Logger;
-  /** Called with the container id as soon as it exists, and with null once it is removed. */
+  /** Called with the container's id and `true` as soon as it exists, and with `false` once it is removed. */
   onContainer?: (id: string, alive: boolean) => void;
   /** Aborting stops the program and makes run() throw (the task goes back to the queue). */
   signal?: AbortSignal;
 }
 
-type StopReason = 'compile_timeout' | 'run_timeout' | 'output_limit' | 'aborted';
+/** What collect() saw: the compile step (null when the translator does not compile) and the run (null when it never ran). */
+export interface SandboxObservations {
+  compile: CompileObservation | null;
+  run: RunObservation | null;
+}
+
+/** A transition asked in the wrong state: a bug in the caller, never a sandbox failure. */
+export class SandboxJobStateError extends Error {
+  constructor(action: string, state: SandboxJobState) {
+    super(`a sandbox job cannot ${action} when ${state}`);
+    this.name = 'SandboxJobStateError';
+  }
+}
 
 /** How long to wait for the attach stream to drain after the container stopped. */
 const STREAM_DRAIN_MS = 2_000;
 
+const ABORTED_MESSAGE = 'sandbox stopped: the worker is shutting down';
+
 export class SandboxJob {
-  private currentState: SandboxJobState | 'new' = 'new';
-  private stopReason: StopReason | null = null;
+  private currentState: SandboxJobState = 'new';
+  private container: SandboxContainer | null = null;
+  private stream: Duplex | null = null;
+  private drained: Promise<void> = Promise.resolve();
+  private observation: Observation | null = null;
   private timer: NodeJS.Timeout | undefined;
-  private readonly output: SandboxOutput;
+  private readonly compiles: boolean;
+  /** True when the run's memory limit differs from the compile's: the host changes it between the steps. */
+  private readonly gate: boolean;
+  private readonly supervisor: SupervisorInvocation;
+  private readonly onAbort = () => this.stop('aborted');
 
   constructor(
-    private readonly docker: Docker,
+    private readonly engine: SandboxEngine,
     private readonly input: SandboxJobInput,
     private readonly hooks: SandboxJobHooks = {},
   ) {
-    this.output = new SandboxOutput(input.limits.outputBytes);
-  }
-
-  get state(): SandboxJobState | 'new' {
-    return this.currentState;
-  }
-
-  async run(): Promise<CodeResult> {
-    if (this.currentState !== 'new') throw new Error('a SandboxJob runs once');
-    const { limits, translator } = this.input;
-    const compiles = translator.compile !== null;
-    // Compiled languages start with the compile memory limit; if the run's differs, the host changes it
-    // between the two steps, and the supervisor waits for its go-ahead (the gate).
-    const firstMemory = compiles ? limits.compileMemoryBytes : limits.runMemoryBytes;
-    const gate = compiles && limits.compileMemoryBytes !== limits.runMemoryBytes;
-    const supervisor = supervisorInvocation({
+    const { limits, translator } = input;
+    this.compiles = translator.compile !== null;
+    this.gate = this.compiles && limits.compileMemoryBytes !== limits.runMemoryBytes;
+    this.supervisor = supervisorInvocation({
       sourceFile: translator.sourceFile,
-      source: this.input.code,
-      stdin: this.input.stdin,
+      source: input.code,
+      stdin: input.stdin,
       compile: translator.compile,
       run: translator.run,
       outputLimitBytes: limits.outputBytes,
-      gate,
+      gate: this.gate,
     });
+  }
+
+  get state(): SandboxJobState {
+    return this.currentState;
+  }
+
+  /** All phases; the container is removed whatever happened. Throws when the sandbox itself failed. */
+  async run(): Promise<CodeResult> {
+    await this.create();
+    try {
+      await this.start();
+      const { compile, run } = await this.collect();
+      return codeResult(compile, run);
+    } finally {
+      await this.remove();
+    }
+  }
+
+  /** Creates the container (with the compile memory limit when the language compiles). */
+  async create(): Promise<void> {
+    this.expect('create', 'new');
+    const { limits } = this.input;
     const spec = sandboxContainerSpec({
       image: this.input.image,
       taskId: this.input.taskId,
       workerId: this.input.workerId,
       limits,
-      supervisor,
-      memoryBytes: firstMemory,
+      supervisor: this.supervisor,
+      memoryBytes: this.compiles ? limits.compileMemoryBytes : limits.runMemoryBytes,
     });
-
-    const container = await this.docker.createContainer(spec);
+    this.container = await this.engine.createContainer(spec);
     this.enter('created');
-    this.hooks.onContainer?.(container.id, true);
-    const abort = () => this.stop(container, 'aborted');
-    this.hooks.signal?.addEventListener('abort', abort, { once: true });
-    if (this.hooks.signal?.aborted) abort();
-    try {
-      const stream = (await container.attach({
-        stream: true,
-        stdin: true,
-        stdout: true,
-        stderr: true,
-        hijack: true,
-      })) as Duplex;
-      const drained = new Promise<void>((resolve) => {
-        stream.once('end', resolve);
-        stream.once('close', resolve);
-        stream.once('error', () => resolve());
-      });
-      let protocolError: Error | null = null;
-      const startedAt = performance.now();
-      let compileEndedAt = startedAt;
-      let runStartedAt = startedAt;
-      let lastOutputAt = startedAt;
-      let runStarted = false;
-      const beginRun = () => {
-        this.enter('compiled');
-        runStarted = true;
-        runStartedAt = performance.now();
-        this.arm(container, limits.runTimeMs, 'run_timeout');
-      };
-      const onPrelude = (prelude: Prelude) => {
-        compileEndedAt = lastOutputAt;
-        // A compile that failed, or a late prelude after the compile was already stopped: nothing runs.
-        if (this.stopReason || (prelude.compile && prelude.compile.waitStatus !== 0)) return;
-        if (!gate) return beginRun();
-        // The compile timer keeps running: it also bounds this update.
-        container
-          .update({ Memory: limits.runMemoryBytes, MemorySwap: limits.runMemoryBytes })
-          .then(() => {
-            if (this.stopReason) return;
-            stream.write(Buffer.from('g'));
-            beginRun();
-          })
-          .catch((error: Error) => {
-            protocolError = new Error(`cannot set the run memory limit: ${error.message}`);
-            this.stop(container, 'aborted');
-          });
-      };
-      const demuxer = new DockerStreamDemuxer((streamName, chunk) => {
-        lastOutputAt = performance.now();
-        const hadPrelude = this.output.prelude !== null;
-        let event: ReturnType<SandboxOutput['push']>;
-        try {
-          event = this.output.push(streamName, chunk);
-        } catch (error) {
-          protocolError = error as Error;
-          this.stop(container, 'aborted');
-          return;
-        }
-        // The prelude may come in the same chunk as output past the limit: the run has begun either way.
-        const prelude = this.output.prelude;
-        if (!hadPrelude && prelude) onPrelude(prelude);
-        if (event === 'over_limit') this.stop(container, 'output_limit');
-      });
-      stream.on('data', (data: Buffer) => demuxer.push(data));
+    this.hooks.onContainer?.(this.container.id, true);
+    this.hooks.signal?.addEventListener('abort', this.onAbort, { once: true });
+    if (this.hooks.signal?.aborted) this.onAbort();
+  }
 
-      await container.start();
-      stream.write(supervisor.input);
-      this.enter('prepared');
-      // Also bounds an interpreted language's start: the prelude comes before the run timer starts.
-      this.arm(container, limits.compileTimeMs, 'compile_timeout');
+  /** Attaches, starts the container, sends the source and input, and arms the compile timer. */
+  async start(): Promise<void> {
+    const container = this.expect('start', 'created');
+    const stream = await container.attach();
+    this.stream = stream;
+    this.drained = new Promise<void>((resolve) => {
+      stream.once('end', resolve);
+      stream.once('close', resolve);
+      stream.once('error', () => resolve());
+    });
+    const observation = new Observation(this.input.limits);
+    this.observation = observation;
+    const demuxer = new DockerStreamDemuxer((streamName, chunk) => {
+      const event = observation.receive(streamName, chunk);
+      if (event === 'prelude') this.onPrelude();
+      else if (event === 'over_limit') this.stop('output_limit');
+      else if (event === 'protocol_error') this.stop('aborted');
+    });
+    stream.on('data', (data: Buffer) => demuxer.push(data));
+    // An abort that came before the observation existed had nothing to stop yet.
+    if (this.hooks.signal?.aborted) throw new Error(ABORTED_MESSAGE);
+    await container.start();
+    stream.write(this.supervisor.input);
+    this.enter('prepared');
+    // Also bounds an interpreted language's start: the prelude comes before the run timer starts.
+    this.arm(this.input.limits.compileTimeMs, 'compile_timeout');
+  }
 
-      const exit = (await container.wait()) as { StatusCode: number };
-      const stoppedAt = performance.now();
-      clearTimeout(this.timer);
-      await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, STREAM_DRAIN_MS))]);
-      stream.destroy();
-      const details = await container.inspect();
-      this.enter('executed');
+  /** Waits for the container to stop and returns what was observed; throws when the sandbox failed. */
+  async collect(): Promise<SandboxObservations> {
+    const container = this.expect('collect', 'prepared', 'compiled');
+    const observation = this.observation!;
+    const exit = await container.wait();
+    observation.recordContainerStop();
+    clearTimeout(this.timer);
+    await Promise.race([this.drained, new Promise((resolve) => setTimeout(resolve, STREAM_DRAIN_MS))]);
+    this.stream?.destroy();
+    const facts = await container.inspect();
+    this.enter('executed');
 
-      if (this.stopReason === 'aborted' || protocolError) {
-        throw protocolError ?? new Error('sandbox stopped: the worker is shutting down');
-      }
-      const program = this.output.finish();
-      const finalPrelude: Prelude | null = this.output.prelude;
-      if (!finalPrelude && !(compiles && this.stopReason === 'compile_timeout')) {
-        throw new Error(
-          `sandbox failed before the program ran (container exit ${exit.StatusCode}): ${program.stderr.trim().slice(0, 500) || 'no message'}`,
-        );
-      }
-      const oomKilled = details.State.OOMKilled === true;
-      const compile: CompileObservation | null = compiles
-        ? {
-            waitStatus: finalPrelude?.compile?.waitStatus ?? null,
-            stdout: finalPrelude?.compile?.stdout ?? '',
-            stderr: finalPrelude?.compile?.stderr ?? '',
-            truncated: finalPrelude?.compile?.truncated ?? false,
-            timeMs: Math.round((finalPrelude ? compileEndedAt : stoppedAt) - startedAt),
-            timedOut: this.stopReason === 'compile_timeout',
-            timeLimitMs: limits.compileTimeMs,
-          }
-        : null;
-      const run: RunObservation | null = runStarted
-        ? {
-            waitStatus: program.waitStatus,
-            stdout: program.stdout,
-            stderr: program.stderr,
-            truncated: program.truncated,
-            timeMs: Math.round((program.waitStatus !== null ? lastOutputAt : stoppedAt) - runStartedAt),
-            timedOut: this.stopReason === 'run_timeout',
-            outputLimited: this.stopReason === 'output_limit' || program.truncated,
-            oomKilled,
-          }
-        : null;
-      return codeResult(compile, run);
-    } finally {
-      clearTimeout(this.timer);
-      this.hooks.signal?.removeEventListener('abort', abort);
-      await container.remove({ force: true, v: true }).catch((error: { statusCode?: number }) => {
-        // 404: already gone. Anything else is left to the sweeper, which finds it by its labels.
-        if (error.statusCode !== 404)
-          this.hooks.log?.warn({ err: error, container: container.id }, 'sandbox removal failed');
-      });
-      this.hooks.onContainer?.(container.id, false);
-      this.enter('cleaned_up');
+    if (observation.stopReason === 'aborted' || observation.protocolError) {
+      throw observation.protocolError ?? new Error(ABORTED_MESSAGE);
     }
+    if (!observation.prelude && !(this.compiles && observation.stopReason === 'compile_timeout')) {
+      throw new Error(
+        `sandbox failed before the program ran (container exit ${exit.statusCode}): ${observation.failureText() || 'no message'}`,
+      );
+    }
+    return { compile: observation.compile(this.compiles), run: observation.run(facts.oomKilled) };
+  }
+
+  /** Removes the container; never throws (a container left behind is the sweeper's, found by its labels). */
+  async remove(): Promise<void> {
+    clearTimeout(this.timer);
+    this.hooks.signal?.removeEventListener('abort', this.onAbort);
+    this.stream?.destroy();
+    const container = this.container;
+    if (!container || this.currentState === 'cleaned_up') return;
+    await container.remove().catch((error: unknown) => {
+      this.hooks.log?.warn({ err: error, container: container.id }, 'sandbox removal failed');
+    });
+    this.hooks.onContainer?.(container.id, false);
+    this.enter('cleaned_up');
+  }
+
+  /** The compile ended (or an interpreted language is ready): apply the run's limits and start the run timer. */
+  private onPrelude(): void {
+    const prelude = this.observation?.prelude;
+    // A compile that failed, or a late prelude after the compile was already stopped: nothing runs.
+    if (this.observation?.stopReason || (prelude?.compile && prelude.compile.waitStatus !== 0)) return;
+    if (!this.gate) {
+      this.beginRun();
+      return;
+    }
+    // The compile timer keeps running: it also bounds this update.
+    this.container!.setMemory(this.input.limits.runMemoryBytes)
+      .then(() => {
+        if (this.observation?.stopReason) return;
+        this.stream?.write(Buffer.from('g'));
+        this.beginRun();
+      })
+      .catch((error: Error) => {
+        this.observation?.recordProtocolError(new Error(`cannot set the run memory limit: ${error.message}`));
+        this.stop('aborted');
+      });
+  }
+
+  private beginRun(): void {
+    this.enter('compiled');
+    this.observation?.recordRunStart();
+    this.arm(this.input.limits.runTimeMs, 'run_timeout');
+  }
+
+  /** Returns the container when the job is in one of `states`; otherwise the transition is refused. */
+  private expect(action: string, ...states: SandboxJobState[]): SandboxContainer {
+    if (!states.includes(this.currentState)) throw new SandboxJobStateError(action, this.currentState);
+    return this.container!;
   }
 
   private enter(state: SandboxJobState): void {
@@ -221,16 +228,17 @@ export class SandboxJob {
     this.hooks.log?.debug({ task_id: this.input.taskId, sandbox_state: state }, 'sandbox job state');
   }
 
-  private arm(container: Docker.Container, ms: number, reason: StopReason): void {
+  private arm(ms: number, reason: StopReason): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.stop(container, reason), ms);
+    this.timer = setTimeout(() => this.stop(reason), ms);
   }
 
-  private stop(container: Docker.Container, reason: StopReason): void {
-    if (this.stopReason) return;
-    this.stopReason = reason;
+  private stop(reason: StopReason): void {
+    // Before the container exists (an abort during create), the abort is seen once it does.
+    if (!this.container) return;
+    if (this.observation && !this.observation.recordStop(reason)) return;
     clearTimeout(this.timer);
-    container.kill().catch(() => {
+    this.container.kill().catch(() => {
       // Already stopped: nothing to do.
     });
   }

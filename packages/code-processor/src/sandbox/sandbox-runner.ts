@@ -5,6 +5,7 @@
 
 import type { CodeResult, CodeTaskPayload, Logger } from '@conveyor/shared';
 import type Docker from 'dockerode';
+import { DockerSandboxEngine } from './docker-sandbox-engine.js';
 import { DEFAULT_SANDBOX_LIMITS, limitsForTask, type SandboxLimitsConfig } from './limits.js';
 import { SandboxJob } from './sandbox-job.js';
 import { TRANSLATOR_SPECS } from './translators.js';
@@ -44,6 +45,7 @@ export class SandboxRunner {
   readonly workerId: string;
   readonly limits: SandboxLimitsConfig;
   private readonly docker: Docker;
+  private readonly engine: DockerSandboxEngine;
   private readonly log: Logger | undefined;
   private readonly attempts: number;
   private readonly pingTimeoutMs: number;
@@ -51,6 +53,7 @@ export class SandboxRunner {
 
   constructor(options: SandboxRunnerOptions) {
     this.docker = options.docker;
+    this.engine = new DockerSandboxEngine(options.docker);
     this.workerId = options.workerId;
     this.image = options.image ?? DEFAULT_SANDBOX_IMAGE;
     this.limits = options.limits ?? DEFAULT_SANDBOX_LIMITS;
@@ -66,7 +69,7 @@ export class SandboxRunner {
     for (let attempt = 1; attempt <= this.attempts; attempt++) {
       options.signal?.throwIfAborted();
       const job = new SandboxJob(
-        this.docker,
+        this.engine,
         {
           taskId: options.taskId,
           workerId: this.workerId,

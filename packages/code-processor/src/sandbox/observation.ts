@@ -1,0 +1,131 @@
+/**
+ * What the host saw of one sandbox: the bytes that came back (through SandboxOutput), when they came, why
+ * the host stopped the container if it did, and any protocol error. Turns that into the compile and run
+ * observations the verdict is made from. Pure logic: it sees bytes and times, never a container.
+ */
+import type { OutputStream } from './docker-stream-demuxer.js';
+import { type Prelude, SandboxOutput } from './sandbox-output.js';
+import type { CompileObservation, RunObservation } from './verdict.js';
+
+/** Why the host stopped a container (a kill); null while it has not. */
+export type StopReason = 'compile_timeout' | 'run_timeout' | 'output_limit' | 'aborted';
+
+/** What one chunk of output changed, for the job to act on. */
+export type ReceiveEvent = 'prelude' | 'over_limit' | 'protocol_error' | null;
+
+export interface ObservationLimits {
+  outputBytes: number;
+  compileTimeMs: number;
+}
+
+export class Observation {
+  private readonly output: SandboxOutput;
+  private readonly startedAt: number;
+  private compileEndedAt: number;
+  private runStartedAt: number | null = null;
+  private lastOutputAt: number;
+  private stoppedAt: number | null = null;
+  private stopReasonValue: StopReason | null = null;
+  private protocolErrorValue: Error | null = null;
+
+  constructor(
+    private readonly limits: ObservationLimits,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.output = new SandboxOutput(limits.outputBytes);
+    this.startedAt = now();
+    this.compileEndedAt = this.startedAt;
+    this.lastOutputAt = this.startedAt;
+  }
+
+  get prelude(): Prelude | null {
+    return this.output.prelude;
+  }
+
+  get stopReason(): StopReason | null {
+    return this.stopReasonValue;
+  }
+
+  get protocolError(): Error | null {
+    return this.protocolErrorValue;
+  }
+
+  get runStarted(): boolean {
+    return this.runStartedAt !== null;
+  }
+
+  /** One demultiplexed chunk; a broken protocol is recorded, never thrown. */
+  receive(stream: OutputStream, chunk: Buffer): ReceiveEvent {
+    this.lastOutputAt = this.now();
+    const hadPrelude = this.output.prelude !== null;
+    let event: ReturnType<SandboxOutput['push']>;
+    try {
+      event = this.output.push(stream, chunk);
+    } catch (error) {
+      this.recordProtocolError(error as Error);
+      return 'protocol_error';
+    }
+    if (!hadPrelude && this.output.prelude) this.compileEndedAt = this.lastOutputAt;
+    if (event === 'over_limit') return 'over_limit';
+    // The prelude may come in the same chunk as output past the limit: the run has begun either way, and
+    // 'over_limit' above wins because it stops the container.
+    return !hadPrelude && this.output.prelude ? 'prelude' : null;
+  }
+
+  /** Records the first reason the host stopped the container; returns false when it was already stopped. */
+  recordStop(reason: StopReason): boolean {
+    if (this.stopReasonValue) return false;
+    this.stopReasonValue = reason;
+    return true;
+  }
+
+  recordProtocolError(error: Error): void {
+    this.protocolErrorValue ??= error;
+  }
+
+  recordRunStart(): void {
+    this.runStartedAt = this.now();
+  }
+
+  recordContainerStop(): void {
+    this.stoppedAt ??= this.now();
+  }
+
+  /** The compile step, or null for a translator that does not compile. */
+  compile(compiles: boolean): CompileObservation | null {
+    if (!compiles) return null;
+    const report = this.output.prelude?.compile;
+    const endedAt = this.output.prelude ? this.compileEndedAt : (this.stoppedAt ?? this.now());
+    return {
+      waitStatus: report?.waitStatus ?? null,
+      stdout: report?.stdout ?? '',
+      stderr: report?.stderr ?? '',
+      truncated: report?.truncated ?? false,
+      timeMs: Math.round(endedAt - this.startedAt),
+      timedOut: this.stopReasonValue === 'compile_timeout',
+      timeLimitMs: this.limits.compileTimeMs,
+    };
+  }
+
+  /** The program's run, or null when it never started; `oomKilled` is the engine's word. */
+  run(oomKilled: boolean): RunObservation | null {
+    if (this.runStartedAt === null) return null;
+    const program = this.output.finish();
+    const endedAt = program.waitStatus !== null ? this.lastOutputAt : (this.stoppedAt ?? this.now());
+    return {
+      waitStatus: program.waitStatus,
+      stdout: program.stdout,
+      stderr: program.stderr,
+      truncated: program.truncated,
+      timeMs: Math.round(endedAt - this.runStartedAt),
+      timedOut: this.stopReasonValue === 'run_timeout',
+      outputLimited: this.stopReasonValue === 'output_limit' || program.truncated,
+      oomKilled,
+    };
+  }
+
+  /** What the program wrote to stderr, for the message when the sandbox failed before it ran. */
+  failureText(): string {
+    return this.output.finish().stderr.trim().slice(0, 500);
+  }
+}

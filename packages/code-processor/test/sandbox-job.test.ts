@@ -1,0 +1,262 @@
+/**
+ * SandboxJob phase by phase, on a fake container (no Docker): create, start, collect, remove, the state
+ * guards between them, and run() removing the container whatever happened.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { limitsForTask } from '../src/sandbox/limits.js';
+import { SandboxJob, type SandboxJobHooks } from '../src/sandbox/sandbox-job.js';
+import { TRANSLATOR_SPECS } from '../src/sandbox/translators.js';
+import { FakeEngine, type FakeScript } from './fake-sandbox-engine.js';
+
+const NO_COMPILE = '\x1eprelude 0 0 0 0 0 0\n';
+const compiled = (status: number, stderr = '') =>
+  `\x1eprelude 1 ${status} 0 0 ${stderr.length} ${stderr.length}\n${stderr}`;
+const trailer = (status: number) => `\x1econveyor-exit ${String(status).padStart(10, '0')}\n`;
+
+/** A supervisor that reads its input, then prints the prelude, the program's output and the trailer. */
+const prints =
+  (prelude: string, stdout: string, status = 0): FakeScript =>
+  async (c) => {
+    await c.nextInput();
+    c.stdout(prelude);
+    c.stdout(stdout + trailer(status));
+    c.exit(0);
+  };
+
+function job(
+  engine: FakeEngine,
+  options: { translator?: 'python3' | 'gcc'; memoryMb?: number; timeMs?: number; outputBytes?: number } = {},
+  hooks: SandboxJobHooks = {},
+) {
+  const limits = limitsForTask({ memory_mb: options.memoryMb, time_ms: options.timeMs });
+  if (options.outputBytes) limits.outputBytes = options.outputBytes;
+  return new SandboxJob(
+    engine,
+    {
+      taskId: 'task-1',
+      workerId: 'worker-1',
+      image: 'conveyor-sandbox:test',
+      translator: TRANSLATOR_SPECS[options.translator ?? 'python3'],
+      code: 'print("hi")\n',
+      stdin: 'input',
+      limits,
+    },
+    hooks,
+  );
+}
+
+describe('SandboxJob phases', () => {
+  test('create: one labelled container with the first step memory; state created', async () => {
+    const engine = new FakeEngine(prints(NO_COMPILE, 'hi\n'));
+    const seen: [string, boolean][] = [];
+    const sandbox = job(
+      engine,
+      { translator: 'gcc', memoryMb: 64 },
+      { onContainer: (id, alive) => seen.push([id, alive]) },
+    );
+    assert.equal(sandbox.state, 'new');
+    await sandbox.create();
+    assert.equal(sandbox.state, 'created');
+    const spec = engine.last.spec;
+    assert.equal(spec.Labels?.['conveyor.task_id'], 'task-1');
+    assert.equal(spec.Labels?.['conveyor.worker_id'], 'worker-1');
+    assert.equal(spec.HostConfig?.Memory, 256 * 1024 * 1024, 'the compile limit first');
+    assert.deepEqual(seen, [['fake-1', true]]);
+    await sandbox.remove();
+    assert.deepEqual(seen, [
+      ['fake-1', true],
+      ['fake-1', false],
+    ]);
+  });
+
+  test('start: attaches before starting, sends source then input; state prepared', async () => {
+    const engine = new FakeEngine(prints(NO_COMPILE, 'hi\n'));
+    const sandbox = job(engine);
+    await sandbox.create();
+    await sandbox.start();
+    assert.equal(sandbox.state, 'prepared');
+    assert.deepEqual(engine.last.calls.slice(0, 2), ['attach', 'start']);
+    assert.equal(Buffer.concat(engine.last.input).toString(), 'print("hi")\ninput');
+    await sandbox.collect();
+    await sandbox.remove();
+  });
+
+  test('collect: the run observation from the prelude, the output and the trailer; state executed', async () => {
+    const engine = new FakeEngine(prints(NO_COMPILE, 'hi\n', 3 << 8));
+    const sandbox = job(engine);
+    await sandbox.create();
+    await sandbox.start();
+    const observed = await sandbox.collect();
+    assert.equal(sandbox.state, 'executed');
+    assert.equal(observed.compile, null);
+    assert.equal(observed.run?.waitStatus, 3 << 8);
+    assert.equal(observed.run?.stdout, 'hi\n');
+    assert.equal(observed.run?.timedOut, false);
+    assert.equal(observed.run?.oomKilled, false);
+    await sandbox.remove();
+  });
+
+  test('collect: a failed compile is observed, and nothing runs', async () => {
+    const engine = new FakeEngine(async (c) => {
+      await c.nextInput();
+      c.stdout(compiled(1 << 8, 'main.c:1: error'));
+      c.exit(0);
+    });
+    const sandbox = job(engine, { translator: 'gcc' });
+    await sandbox.create();
+    await sandbox.start();
+    const observed = await sandbox.collect();
+    assert.equal(observed.compile?.waitStatus, 1 << 8);
+    assert.equal(observed.compile?.stderr, 'main.c:1: error');
+    assert.equal(observed.run, null);
+    await sandbox.remove();
+  });
+
+  test('collect: the engine OOM flag reaches the run observation', async () => {
+    const engine = new FakeEngine(async (c) => {
+      await c.nextInput();
+      c.stdout(NO_COMPILE);
+      c.container.facts = { ...c.container.facts, oomKilled: true };
+      c.exit(137);
+    });
+    const sandbox = job(engine);
+    await sandbox.create();
+    await sandbox.start();
+    const observed = await sandbox.collect();
+    assert.equal(observed.run?.oomKilled, true);
+    assert.equal(observed.run?.waitStatus, null);
+    await sandbox.remove();
+  });
+
+  test('a different run memory: the limit changes, then the go byte is sent', async () => {
+    const engine = new FakeEngine(async (c) => {
+      await c.nextInput();
+      c.stdout(compiled(0));
+      assert.equal((await c.nextInput()).toString(), 'g');
+      assert.equal(c.container.memoryBytes, 64 * 1024 * 1024);
+      c.stdout(`ran\n${trailer(0)}`);
+      c.exit(0);
+    });
+    const sandbox = job(engine, { translator: 'gcc', memoryMb: 64 });
+    const result = await sandbox.run();
+    assert.equal(result.verdict, 'ok');
+    assert.equal(result.stdout, 'ran\n');
+  });
+
+  test('output past the limit: the container is killed, output_limit', async () => {
+    const engine = new FakeEngine(async (c) => {
+      await c.nextInput();
+      c.stdout(NO_COMPILE);
+      c.stdout('x'.repeat(100));
+      // The program goes on until it is killed.
+    });
+    const result = await job(engine, { outputBytes: 10 }).run();
+    assert.equal(result.verdict, 'output_limit');
+    assert.equal(result.stdout, 'x'.repeat(10));
+    assert.ok(engine.last.calls.includes('kill'));
+  });
+
+  test('a program that never ends is killed at the run limit: time_limit', async () => {
+    const engine = new FakeEngine(async (c) => {
+      await c.nextInput();
+      c.stdout(NO_COMPILE);
+    });
+    const result = await job(engine, { timeMs: 100 }).run();
+    assert.equal(result.verdict, 'time_limit');
+    assert.equal(result.signal, 'SIGKILL');
+    assert.ok(engine.last.calls.includes('kill'));
+  });
+
+  test('remove: idempotent, and a failed removal is logged, not thrown', async () => {
+    const engine = new FakeEngine(prints(NO_COMPILE, ''));
+    const warnings: unknown[] = [];
+    const log = { warn: (o: unknown) => warnings.push(o), debug: () => {} } as unknown as SandboxJobHooks['log'];
+    const sandbox = job(engine, {}, { log });
+    await sandbox.create();
+    engine.last.removeError = new Error('engine said no');
+    await sandbox.remove();
+    await sandbox.remove();
+    assert.equal(sandbox.state, 'cleaned_up');
+    assert.equal(engine.last.calls.filter((c) => c === 'remove').length, 1);
+    assert.equal(warnings.length, 1);
+  });
+});
+
+describe('SandboxJob state guards', () => {
+  test('refuses to start before it was created, and to collect before it was started', async () => {
+    const engine = new FakeEngine(prints(NO_COMPILE, ''));
+    const sandbox = job(engine);
+    await assert.rejects(sandbox.start(), { name: 'SandboxJobStateError', message: /cannot start when new/ });
+    await assert.rejects(sandbox.collect(), { name: 'SandboxJobStateError', message: /cannot collect when new/ });
+    await sandbox.create();
+    await assert.rejects(sandbox.collect(), { name: 'SandboxJobStateError', message: /cannot collect when created/ });
+    await assert.rejects(sandbox.create(), { name: 'SandboxJobStateError', message: /cannot create when created/ });
+    await sandbox.remove();
+    await assert.rejects(sandbox.start(), { name: 'SandboxJobStateError', message: /cannot start when cleaned_up/ });
+  });
+
+  test('a job runs once', async () => {
+    const engine = new FakeEngine(prints(NO_COMPILE, 'hi\n'));
+    const sandbox = job(engine);
+    assert.equal((await sandbox.run()).stdout, 'hi\n');
+    await assert.rejects(sandbox.run(), { name: 'SandboxJobStateError' });
+    assert.equal(engine.containers.length, 1);
+  });
+});
+
+describe('SandboxJob.run removes the container whatever happened', () => {
+  test('a supervisor that fails before the prelude: throws, removed', async () => {
+    const engine = new FakeEngine(async (c) => {
+      await c.nextInput();
+      c.stderr('perl: cannot start');
+      c.exit(70);
+    });
+    const sandbox = job(engine);
+    await assert.rejects(
+      sandbox.run(),
+      /sandbox failed before the program ran \(container exit 70\): perl: cannot start/,
+    );
+    assert.ok(engine.last.wasRemoved);
+    assert.equal(sandbox.state, 'cleaned_up');
+  });
+
+  test('a broken protocol: throws, removed', async () => {
+    const engine = new FakeEngine(async (c) => {
+      await c.nextInput();
+      c.stdout('\x1efailed: cannot write main.py\n');
+    });
+    await assert.rejects(job(engine).run(), /cannot write main\.py/);
+    assert.ok(engine.last.wasRemoved);
+  });
+
+  test('an abort: the program is stopped, run() throws, removed', async () => {
+    const engine = new FakeEngine(async (c) => {
+      await c.nextInput();
+      c.stdout(NO_COMPILE);
+    });
+    const controller = new AbortController();
+    const running = job(engine, {}, { signal: controller.signal }).run();
+    setTimeout(() => controller.abort(), 20);
+    await assert.rejects(running, /shutting down/);
+    assert.ok(engine.last.calls.includes('kill'));
+    assert.ok(engine.last.wasRemoved);
+  });
+
+  test('an abort before start: nothing starts, removed', async () => {
+    const engine = new FakeEngine(prints(NO_COMPILE, ''));
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(job(engine, {}, { signal: controller.signal }).run(), /shutting down/);
+    assert.ok(!engine.last.calls.includes('start'));
+    assert.ok(engine.last.wasRemoved);
+  });
+
+  test('create fails: nothing to remove, the error comes through', async () => {
+    const engine = new FakeEngine(prints(NO_COMPILE, ''));
+    engine.createError = new Error('no such image');
+    const sandbox = job(engine);
+    await assert.rejects(sandbox.run(), /no such image/);
+    assert.equal(sandbox.state, 'new');
+  });
+});
