@@ -12,6 +12,9 @@ import { longestSandboxLifeMs } from './sandbox/limits.js';
 import { SandboxRunner } from './sandbox/sandbox-runner.js';
 import { SandboxSweeper } from './sandbox/sandbox-sweeper.js';
 
+/** How long shutdown waits for abandoned sandboxes to be removed (within the main's hard limit of grace + 10 s). */
+const SHUTDOWN_REMOVAL_MS = 8_000;
+
 export interface StartCodeProcessorOptions {
   config: CodeProcessorConfig;
   queue: TaskQueue;
@@ -49,6 +52,9 @@ export async function startCodeProcessor({ config, queue, log, registry }: Start
     ...service,
     close: async () => {
       await service.close();
+      // Work abandoned past the grace period is no longer awaited by the worker: its containers are removed
+      // here, before the process exits (an aborted run stops its program at once).
+      if (!(await runner.drain(SHUTDOWN_REMOVAL_MS))) log.warn('sandbox containers still being removed at exit');
       sweeper.stop();
     },
   };

@@ -79,10 +79,13 @@ export class FakeContainer implements SandboxContainer {
     setImmediate(() => void this.script(context));
   }
 
-  wait(): Promise<{ statusCode: number }> {
+  wait(signal: AbortSignal): Promise<{ statusCode: number }> {
     this.calls.push('wait');
     if (this.exited) return Promise.resolve(this.exited);
-    return new Promise((resolve) => this.exitWaiters.push(resolve));
+    return new Promise((resolve, reject) => {
+      this.exitWaiters.push(resolve);
+      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    });
   }
 
   async inspect(): Promise<ContainerFacts> {
@@ -104,6 +107,11 @@ export class FakeContainer implements SandboxContainer {
   async remove(): Promise<void> {
     this.calls.push('remove');
     if (this.removeError) throw this.removeError;
+  }
+
+  /** The connection to the engine dropped: the stream ends, but wait() never answers. */
+  endStreamOnly(): void {
+    this.stream?.push(null);
   }
 
   get wasRemoved(): boolean {

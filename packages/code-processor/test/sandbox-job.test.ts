@@ -9,10 +9,9 @@ import { SandboxJob, type SandboxJobHooks } from '../src/sandbox/sandbox-job.js'
 import { TRANSLATOR_SPECS } from '../src/sandbox/translators.js';
 import { FakeEngine, type FakeScript } from './fake-sandbox-engine.js';
 
-const NO_COMPILE = '\x1eprelude 0 0 0 0 0 0\n';
-const compiled = (status: number, stderr = '') =>
-  `\x1eprelude 1 ${status} 0 0 ${stderr.length} ${stderr.length}\n${stderr}`;
-const trailer = (status: number) => `\x1econveyor-exit ${String(status).padStart(10, '0')}\n`;
+import { compiledPrelude, NO_COMPILE, trailer } from './supervisor-protocol.js';
+
+const compiled = (status: number, stderr = '') => compiledPrelude(status, { stderr });
 
 /** A supervisor that reads its input, then prints the prelude, the program's output and the trailer. */
 const prints =
@@ -166,6 +165,58 @@ describe('SandboxJob phases', () => {
     assert.equal(result.verdict, 'time_limit');
     assert.equal(result.signal, 'SIGKILL');
     assert.ok(engine.last.calls.includes('kill'));
+  });
+
+  test("the host backstop fires after the program already ended well: the verdict is the program's", async () => {
+    // The supervisor reported exit 0 in 40 ms within the limit, but the container had not stopped yet when the
+    // host's timer fired (a paused or overloaded host): the kill changes nothing about what the program did.
+    const engine = new FakeEngine(async (c) => {
+      await c.nextInput();
+      c.stdout(NO_COMPILE);
+      c.stdout(`done\n${trailer(0, 40)}`);
+    });
+    const result = await job(engine, { timeMs: 100 }).run();
+    assert.ok(engine.last.calls.includes('kill'));
+    assert.equal(result.verdict, 'ok', JSON.stringify(result));
+    assert.equal(result.time_ms, 40);
+    assert.equal(result.stdout, 'done\n');
+  });
+
+  test('the supervisor stopped the program at its limit: time_limit with its measured time', async () => {
+    const engine = new FakeEngine(async (c) => {
+      await c.nextInput();
+      c.stdout(NO_COMPILE);
+      c.stdout(`partial\n${trailer(9, 100, true)}`);
+      c.exit(0);
+    });
+    const result = await job(engine, { timeMs: 100 }).run();
+    assert.ok(!engine.last.calls.includes('kill'), 'the host did not need its backstop');
+    assert.equal(result.verdict, 'time_limit');
+    assert.equal(result.signal, 'SIGKILL');
+    assert.equal(result.time_ms, 100);
+  });
+
+  test('a compile the supervisor stopped at its limit: compile_error that says so', async () => {
+    const engine = new FakeEngine(async (c) => {
+      await c.nextInput();
+      c.stdout(compiledPrelude(9, { timeMs: 10_000, timedOut: true }));
+      c.exit(0);
+    });
+    const result = await job(engine, { translator: 'gcc' }).run();
+    assert.equal(result.verdict, 'compile_error');
+    assert.match(result.compile?.stderr ?? '', /longer than the 10000 ms limit/);
+  });
+
+  test('the attach stream ends but the engine never reports the container stopped: an engine error', async () => {
+    const engine = new FakeEngine(async (c) => {
+      await c.nextInput();
+      c.stdout(NO_COMPILE);
+      c.container.endStreamOnly();
+    });
+    const started = performance.now();
+    await assert.rejects(job(engine).run(), { name: 'SandboxEngineError', message: /attach stream ended/ });
+    assert.ok(performance.now() - started < 10_000);
+    assert.ok(engine.last.wasRemoved);
   });
 
   test('remove: idempotent, and a failed removal is logged, not thrown', async () => {

@@ -3,8 +3,7 @@ import { describe, test } from 'node:test';
 import { DockerStreamDemuxer, type OutputStream } from '../src/sandbox/docker-stream-demuxer.js';
 import { SandboxOutput } from '../src/sandbox/sandbox-output.js';
 
-const trailer = (status: number) => `\x1econveyor-exit ${String(status).padStart(10, '0')}\n`;
-const NO_COMPILE = '\x1eprelude 0 0 0 0 0 0\n';
+import { NO_COMPILE, trailer } from './supervisor-protocol.js';
 
 function feedBytewise(output: SandboxOutput, stream: OutputStream, text: string) {
   const events = [];
@@ -15,14 +14,21 @@ function feedBytewise(output: SandboxOutput, stream: OutputStream, text: string)
 describe('SandboxOutput', () => {
   test('reads a compile prelude split anywhere, then the program output and its exit status', () => {
     const output = new SandboxOutput(100);
-    const prelude = '\x1eprelude 1 256 3 3 12 5\nouterror';
-    const events = feedBytewise(output, 'stdout', `${prelude}hello\n${trailer(11)}`);
+    const prelude = '\x1eprelude 1 256 3 3 12 5 420 0\nouterror';
+    const events = feedBytewise(output, 'stdout', `${prelude}hello\n${trailer(11, 35)}`);
     assert.deepEqual(events, ['prelude']);
     assert.deepEqual(output.prelude, {
-      compile: { waitStatus: 256, stdout: 'out', stderr: 'error', truncated: true },
+      compile: { waitStatus: 256, stdout: 'out', stderr: 'error', truncated: true, timeMs: 420, timedOut: false },
     });
     output.push('stderr', Buffer.from('oops'));
-    assert.deepEqual(output.finish(), { stdout: 'hello\n', stderr: 'oops', truncated: false, waitStatus: 11 });
+    assert.deepEqual(output.finish(), {
+      stdout: 'hello\n',
+      stderr: 'oops',
+      truncated: false,
+      waitStatus: 11,
+      timeMs: 35,
+      timedOut: false,
+    });
   });
 
   test('stderr that arrives before the prelude is the program stderr', () => {
@@ -36,7 +42,14 @@ describe('SandboxOutput', () => {
     const output = new SandboxOutput(8);
     assert.equal(output.push('stdout', Buffer.from(`${NO_COMPILE}12345678${trailer(0)}`)), 'prelude');
     assert.equal(output.isOverLimit, false);
-    assert.deepEqual(output.finish(), { stdout: '12345678', stderr: '', truncated: false, waitStatus: 0 });
+    assert.deepEqual(output.finish(), {
+      stdout: '12345678',
+      stderr: '',
+      truncated: false,
+      waitStatus: 0,
+      timeMs: 0,
+      timedOut: false,
+    });
   });
 
   test('one byte past the limit is over it, and only the limit is kept', () => {

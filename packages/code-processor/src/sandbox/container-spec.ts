@@ -42,7 +42,9 @@ export function sandboxContainerSpec(input: ContainerSpecInput): ContainerCreate
     AttachStdout: true,
     AttachStderr: true,
     OpenStdin: true,
-    StdinOnce: false,
+    // The engine closes the container's stdin when the worker's attach connection closes (the worker died,
+    // or lost the engine): the supervisor then kills everything and exits, so no sandbox outlives its worker.
+    StdinOnce: true,
     Tty: false,
     NetworkDisabled: true,
     HostConfig: {

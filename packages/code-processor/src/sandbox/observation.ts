@@ -4,6 +4,7 @@
  * observations the verdict is made from. Pure logic: it sees bytes and times, never a container.
  */
 import type { OutputStream } from './docker-stream-demuxer.js';
+import type { ContainerFacts } from './sandbox-engine.js';
 import { type Prelude, SandboxOutput } from './sandbox-output.js';
 import type { CompileObservation, RunObservation } from './verdict.js';
 
@@ -91,37 +92,58 @@ export class Observation {
     this.stoppedAt ??= this.now();
   }
 
-  /** The compile step, or null for a translator that does not compile. */
-  compile(compiles: boolean): CompileObservation | null {
+  /**
+   * The compile step, or null for a translator that does not compile. What the supervisor reported (its
+   * own clock, its own time limit) wins; the host's view counts only when the supervisor could not report.
+   */
+  compile(compiles: boolean, facts: ContainerFacts): CompileObservation | null {
     if (!compiles) return null;
     const report = this.output.prelude?.compile;
-    const endedAt = this.output.prelude ? this.compileEndedAt : (this.stoppedAt ?? this.now());
+    if (report) {
+      return { ...report, timeLimitMs: this.limits.compileTimeMs };
+    }
     return {
-      waitStatus: report?.waitStatus ?? null,
-      stdout: report?.stdout ?? '',
-      stderr: report?.stderr ?? '',
-      truncated: report?.truncated ?? false,
-      timeMs: Math.round(endedAt - this.startedAt),
+      waitStatus: null,
+      stdout: '',
+      stderr: '',
+      truncated: false,
+      timeMs: this.hostTimeMs(this.startedAt, facts, 0),
       timedOut: this.stopReasonValue === 'compile_timeout',
       timeLimitMs: this.limits.compileTimeMs,
     };
   }
 
-  /** The program's run, or null when it never started; `oomKilled` is the engine's word. */
-  run(oomKilled: boolean): RunObservation | null {
-    if (this.runStartedAt === null) return null;
+  /**
+   * The program's run, or null when it never started. With the supervisor's trailer, the verdict's facts are
+   * its own (wait status, measured time, its time limit); without it (the host killed the container), the
+   * host's reason for stopping it. `oomKilled` is the engine's word.
+   */
+  run(facts: ContainerFacts): RunObservation | null {
     const program = this.output.finish();
-    const endedAt = program.waitStatus !== null ? this.lastOutputAt : (this.stoppedAt ?? this.now());
+    const reported = program.waitStatus !== null;
+    if (!reported && this.runStartedAt === null) return null;
+    const compileMs = this.output.prelude?.compile?.timeMs ?? 0;
     return {
       waitStatus: program.waitStatus,
       stdout: program.stdout,
       stderr: program.stderr,
       truncated: program.truncated,
-      timeMs: Math.round(endedAt - this.runStartedAt),
-      timedOut: this.stopReasonValue === 'run_timeout',
+      timeMs: program.timeMs ?? this.hostTimeMs(this.runStartedAt ?? this.compileEndedAt, facts, compileMs),
+      timedOut: reported ? program.timedOut : this.stopReasonValue === 'run_timeout',
       outputLimited: this.stopReasonValue === 'output_limit' || program.truncated,
-      oomKilled,
+      oomKilled: facts.oomKilled,
     };
+  }
+
+  /**
+   * A step's time when the supervisor did not report it: the engine's own start and finish times (less the
+   * compile, for the run) when it gives them, since a paused host's clock would count the pause.
+   */
+  private hostTimeMs(since: number, facts: ContainerFacts, beforeMs: number): number {
+    if (facts.startedAtMs !== null && facts.finishedAtMs !== null) {
+      return Math.max(0, Math.round(facts.finishedAtMs - facts.startedAtMs - beforeMs));
+    }
+    return Math.round((this.stoppedAt ?? this.now()) - since);
   }
 
   /** What the program wrote to stderr, for the message when the sandbox failed before it ran. */

@@ -19,8 +19,8 @@ export interface SandboxContainer {
   /** The multiplexed stdin/stdout/stderr stream (no TTY); attached before start so no byte is missed. */
   attach(): Promise<Duplex>;
   start(): Promise<void>;
-  /** Resolves with the container's exit code once it has stopped. */
-  wait(): Promise<{ statusCode: number }>;
+  /** Resolves with the container's exit code once it has stopped; rejects when `signal` aborts first. */
+  wait(signal: AbortSignal): Promise<{ statusCode: number }>;
   inspect(): Promise<ContainerFacts>;
   kill(): Promise<void>;
   /** Changes the memory limit (RAM, swap off) of the running container. */
@@ -31,4 +31,12 @@ export interface SandboxContainer {
 
 export interface SandboxEngine {
   createContainer(spec: ContainerCreateOptions): Promise<SandboxContainer>;
+}
+
+/** The engine did not answer in time (a dropped connection, a hung daemon): the sandbox cannot go on. */
+export class SandboxEngineError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SandboxEngineError';
+  }
 }

@@ -8,12 +8,13 @@
  */
 import type { Duplex } from 'node:stream';
 import type { CodeResult, Logger } from '@conveyor/shared';
+import { afterPendingIo } from './after-pending-io.js';
 import { sandboxContainerSpec } from './container-spec.js';
 import { DockerStreamDemuxer } from './docker-stream-demuxer.js';
 import type { TaskSandboxLimits } from './limits.js';
 import { Observation, type StopReason } from './observation.js';
-import type { SandboxContainer, SandboxEngine } from './sandbox-engine.js';
-import { type SupervisorInvocation, supervisorInvocation } from './supervisor-script.js';
+import { type SandboxContainer, type SandboxEngine, SandboxEngineError } from './sandbox-engine.js';
+import { HOST_WAIT_MS, type SupervisorInvocation, supervisorInvocation } from './supervisor-script.js';
 import type { TranslatorSpec } from './translators.js';
 import { type CompileObservation, codeResult, type RunObservation } from './verdict.js';
 
@@ -55,6 +56,15 @@ export class SandboxJobStateError extends Error {
 /** How long to wait for the attach stream to drain after the container stopped. */
 const STREAM_DRAIN_MS = 2_000;
 
+/**
+ * The supervisor stops the compile and the run at their limits itself; the host kills the container only
+ * this much later, as a backstop for a supervisor that could not.
+ */
+export const HOST_BACKSTOP_MS = 1_000;
+
+/** Once the attach stream has ended (the container stopped, or the connection to the engine dropped), how long wait() may still take. */
+export const WAIT_AFTER_STREAM_END_MS = 5_000;
+
 const ABORTED_MESSAGE = 'sandbox stopped: the worker is shutting down';
 
 export class SandboxJob {
@@ -63,7 +73,8 @@ export class SandboxJob {
   private stream: Duplex | null = null;
   private drained: Promise<void> = Promise.resolve();
   private observation: Observation | null = null;
-  private timer: NodeJS.Timeout | undefined;
+  private cancelTimer: () => void = () => {};
+  private containerStopped = false;
   private readonly compiles: boolean;
   /** True when the run's memory limit differs from the compile's: the host changes it between the steps. */
   private readonly gate: boolean;
@@ -85,6 +96,8 @@ export class SandboxJob {
       compile: translator.compile,
       run: translator.run,
       outputLimitBytes: limits.outputBytes,
+      compileTimeMs: limits.compileTimeMs,
+      runTimeMs: limits.runTimeMs,
       gate: this.gate,
     });
   }
@@ -149,16 +162,17 @@ export class SandboxJob {
     stream.write(this.supervisor.input);
     this.enter('prepared');
     // Also bounds an interpreted language's start: the prelude comes before the run timer starts.
-    this.arm(this.input.limits.compileTimeMs, 'compile_timeout');
+    this.arm(this.input.limits.compileTimeMs + HOST_BACKSTOP_MS, 'compile_timeout');
   }
 
   /** Waits for the container to stop and returns what was observed; throws when the sandbox failed. */
   async collect(): Promise<SandboxObservations> {
     const container = this.expect('collect', 'prepared', 'compiled');
     const observation = this.observation!;
-    const exit = await container.wait();
+    const exit = await this.waitForStop(container);
+    this.containerStopped = true;
     observation.recordContainerStop();
-    clearTimeout(this.timer);
+    this.cancelTimer();
     await Promise.race([this.drained, new Promise((resolve) => setTimeout(resolve, STREAM_DRAIN_MS))]);
     this.stream?.destroy();
     const facts = await container.inspect();
@@ -172,12 +186,12 @@ export class SandboxJob {
         `sandbox failed before the program ran (container exit ${exit.statusCode}): ${observation.failureText() || 'no message'}`,
       );
     }
-    return { compile: observation.compile(this.compiles), run: observation.run(facts.oomKilled) };
+    return { compile: observation.compile(this.compiles, facts), run: observation.run(facts) };
   }
 
   /** Removes the container; never throws (a container left behind is the sweeper's, found by its labels). */
   async remove(): Promise<void> {
-    clearTimeout(this.timer);
+    this.cancelTimer();
     this.hooks.signal?.removeEventListener('abort', this.onAbort);
     this.stream?.destroy();
     const container = this.container;
@@ -214,7 +228,33 @@ export class SandboxJob {
   private beginRun(): void {
     this.enter('compiled');
     this.observation?.recordRunStart();
-    this.arm(this.input.limits.runTimeMs, 'run_timeout');
+    this.arm(this.input.limits.runTimeMs + HOST_BACKSTOP_MS, 'run_timeout');
+  }
+
+  /**
+   * The engine's word that the container stopped, within bounds: the container cannot outlive the
+   * supervisor's own deadlines, and once the attach stream has ended the answer is due at once. Past
+   * either, the engine is taken for lost: the job fails (the task is retried) rather than wait forever.
+   */
+  private async waitForStop(container: SandboxContainer): Promise<{ statusCode: number }> {
+    const { limits } = this.input;
+    const lifeMs = HOST_WAIT_MS * (this.gate ? 2 : 1) + limits.compileTimeMs + limits.runTimeMs + 2 * HOST_BACKSTOP_MS;
+    const limit = new AbortController();
+    const lost = (why: string) => () =>
+      limit.abort(new SandboxEngineError(`the engine did not report the container stopped: ${why}`));
+    const cancelLife = afterPendingIo(lifeMs + WAIT_AFTER_STREAM_END_MS, lost(`${lifeMs} ms after start`));
+    let cancelAfterEnd = () => {};
+    let settled = false;
+    this.drained.then(() => {
+      if (!settled) cancelAfterEnd = afterPendingIo(WAIT_AFTER_STREAM_END_MS, lost('the attach stream ended'));
+    });
+    try {
+      return await container.wait(limit.signal);
+    } finally {
+      settled = true;
+      cancelLife();
+      cancelAfterEnd();
+    }
   }
 
   /** Returns the container when the job is in one of `states`; otherwise the transition is refused. */
@@ -225,19 +265,23 @@ export class SandboxJob {
 
   private enter(state: SandboxJobState): void {
     this.currentState = state;
-    this.hooks.log?.debug({ task_id: this.input.taskId, sandbox_state: state }, 'sandbox job state');
+    this.hooks.log?.debug(
+      { task_id: this.input.taskId, sandbox_state: state, container: this.container?.id },
+      'sandbox job state',
+    );
   }
 
   private arm(ms: number, reason: StopReason): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.stop(reason), ms);
+    this.cancelTimer();
+    this.cancelTimer = afterPendingIo(ms, () => this.stop(reason));
   }
 
   private stop(reason: StopReason): void {
     // Before the container exists (an abort during create), the abort is seen once it does.
-    if (!this.container) return;
+    // A container that already stopped needs no kill, and its end was not the host's doing.
+    if (!this.container || this.containerStopped) return;
     if (this.observation && !this.observation.recordStop(reason)) return;
-    clearTimeout(this.timer);
+    this.cancelTimer();
     this.container.kill().catch(() => {
       // Already stopped: nothing to do.
     });

@@ -5,7 +5,7 @@
  */
 
 import type { OutputStream } from './docker-stream-demuxer.js';
-import { PRELUDE_MARK, TRAILER_BYTES, TRAILER_DIGITS, TRAILER_PREFIX } from './supervisor-script.js';
+import { PRELUDE_MARK, TRAILER_BYTES, TRAILER_PREFIX } from './supervisor-script.js';
 
 export interface CompileReport {
   /** Raw wait status of the compiler (exit code << 8 | signal). */
@@ -13,6 +13,10 @@ export interface CompileReport {
   stdout: string;
   stderr: string;
   truncated: boolean;
+  /** The compile's wall time as the supervisor measured it. */
+  timeMs: number;
+  /** The supervisor stopped the compiler at the compile time limit. */
+  timedOut: boolean;
 }
 
 export interface Prelude {
@@ -29,9 +33,14 @@ export interface ProgramOutput {
   truncated: boolean;
   /** Raw wait status of the program, or null when the supervisor did not get to report it. */
   waitStatus: number | null;
+  /** The program's wall time as the supervisor measured it; null without a report. */
+  timeMs: number | null;
+  /** The supervisor stopped the program at the run time limit. */
+  timedOut: boolean;
 }
 
-const PRELUDE_HEADER = /^(\d+) (\d+) (\d+) (\d+) (\d+) (\d+)$/;
+const PRELUDE_HEADER = /^(\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) ([01])$/;
+const TRAILER_BODY = /^(\d{10}) (\d{10}) ([01])$/;
 const MAX_PRELUDE_HEADER = 400;
 
 interface PendingPrelude {
@@ -41,6 +50,8 @@ interface PendingPrelude {
   outKept: number;
   errTotal: number;
   errKept: number;
+  timeMs: number;
+  timedOut: boolean;
 }
 
 export class SandboxOutput {
@@ -80,12 +91,12 @@ export class SandboxOutput {
   /** What the program printed and how it ended, once the container has stopped. */
   finish(): ProgramOutput {
     let stdout = Buffer.concat(this.stdoutChunks);
-    let waitStatus: number | null = null;
+    let report: { waitStatus: number; timeMs: number; timedOut: boolean } | null = null;
     if (!this.overLimit && stdout.length >= TRAILER_BYTES) {
       const trailer = stdout.subarray(stdout.length - TRAILER_BYTES).toString('latin1');
-      const digits = trailer.slice(TRAILER_PREFIX.length, TRAILER_PREFIX.length + TRAILER_DIGITS);
-      if (trailer.startsWith(TRAILER_PREFIX) && trailer.endsWith('\n') && /^\d+$/.test(digits)) {
-        waitStatus = Number(digits);
+      const body = TRAILER_BODY.exec(trailer.slice(TRAILER_PREFIX.length, -1));
+      if (trailer.startsWith(TRAILER_PREFIX) && trailer.endsWith('\n') && body) {
+        report = { waitStatus: Number(body[1]), timeMs: Number(body[2]), timedOut: body[3] === '1' };
         stdout = stdout.subarray(0, stdout.length - TRAILER_BYTES);
       }
     }
@@ -95,7 +106,9 @@ export class SandboxOutput {
       stdout: stdout.subarray(0, this.limitBytes).toString('utf8'),
       stderr: stderr.subarray(0, this.limitBytes).toString('utf8'),
       truncated,
-      waitStatus,
+      waitStatus: report?.waitStatus ?? null,
+      timeMs: report?.timeMs ?? null,
+      timedOut: report?.timedOut ?? false,
     };
   }
 
@@ -110,7 +123,9 @@ export class SandboxOutput {
       const line = this.preludeBytes.subarray(0, newline).toString('latin1');
       const match = line.startsWith(PRELUDE_MARK) ? PRELUDE_HEADER.exec(line.slice(PRELUDE_MARK.length)) : null;
       if (!match) throw new Error(`sandbox supervisor: ${JSON.stringify(line.replace('\x1e', '').slice(0, 300))}`);
-      const [compiled, waitStatus, outTotal, outKept, errTotal, errKept] = match.slice(1).map(Number) as number[];
+      const [compiled, waitStatus, outTotal, outKept, errTotal, errKept, timeMs, timedOut] = match
+        .slice(1)
+        .map(Number) as number[];
       this.header = {
         compiled: compiled === 1,
         waitStatus: waitStatus!,
@@ -118,10 +133,12 @@ export class SandboxOutput {
         outKept: outKept!,
         errTotal: errTotal!,
         errKept: errKept!,
+        timeMs: timeMs!,
+        timedOut: timedOut === 1,
       };
       this.preludeBytes = this.preludeBytes.subarray(newline + 1);
     }
-    const { compiled, waitStatus, outTotal, outKept, errTotal, errKept } = this.header;
+    const { compiled, waitStatus, outTotal, outKept, errTotal, errKept, timeMs, timedOut } = this.header;
     if (this.preludeBytes.length < outKept + errKept) return Buffer.alloc(0);
     const body = this.preludeBytes;
     this.preludeResult = {
@@ -131,6 +148,8 @@ export class SandboxOutput {
             stdout: body.subarray(0, outKept).toString('utf8'),
             stderr: body.subarray(outKept, outKept + errKept).toString('utf8'),
             truncated: outTotal > outKept || errTotal > errKept,
+            timeMs,
+            timedOut,
           }
         : null,
     };

@@ -50,6 +50,8 @@ export class SandboxRunner {
   private readonly attempts: number;
   private readonly pingTimeoutMs: number;
   private readonly working = new Set<string>();
+  /** Runs not yet settled, their container's removal included. */
+  private readonly active = new Set<Promise<CodeResult>>();
 
   constructor(options: SandboxRunnerOptions) {
     this.docker = options.docker;
@@ -63,7 +65,32 @@ export class SandboxRunner {
   }
 
   /** Runs one task to its result. Throws SandboxUnavailableError only when the sandbox itself cannot run. */
-  async run(task: CodeTaskPayload, options: RunOptions): Promise<CodeResult> {
+  run(task: CodeTaskPayload, options: RunOptions): Promise<CodeResult> {
+    const work = this.runWithRetries(task, options);
+    this.active.add(work);
+    const forget = () => this.active.delete(work);
+    work.then(forget, forget);
+    return work;
+  }
+
+  /**
+   * Resolves true once every run has settled and removed its container, or false after `timeoutMs`. A worker
+   * that abandons tasks at shutdown stops waiting for them; awaiting this before exit still removes their
+   * containers (aborted runs stop their program at once).
+   */
+  async drain(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      return await Promise.race([Promise.allSettled([...this.active]).then(() => true), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async runWithRetries(task: CodeTaskPayload, options: RunOptions): Promise<CodeResult> {
     const limits = limitsForTask(task.limits, this.limits);
     let lastError: unknown;
     for (let attempt = 1; attempt <= this.attempts; attempt++) {
