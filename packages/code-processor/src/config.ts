@@ -1,7 +1,7 @@
 /** The code-processor's settings, read from the environment and validated at start. */
 import { EnvReader, readWorkerSettings, type WorkerSettings } from '@conveyor/shared';
 import { DEFAULT_SANDBOX_LIMITS, type SandboxLimitsConfig, sandboxLimitsProblems } from './sandbox/limits.js';
-import { DEFAULT_SANDBOX_IMAGE } from './sandbox/sandbox-runner.js';
+import { DEFAULT_DEPLOYMENT, DEFAULT_SANDBOX_IMAGE } from './sandbox/sandbox-runner.js';
 
 export interface CodeProcessorConfig {
   worker: WorkerSettings;
@@ -9,8 +9,10 @@ export interface CodeProcessorConfig {
   /** Docker's socket; DOCKER_HOST (tcp://...) is honoured too. */
   dockerSocket: string;
   limits: SandboxLimitsConfig;
-  /** How often leftovers of this worker are swept. */
+  /** How often leftovers are swept. */
   sweepIntervalMs: number;
+  /** The deployment label on sandbox containers: the sweeper touches only its own deployment's. */
+  deployment: string;
 }
 
 export function readCodeProcessorConfig(env: Record<string, string | undefined> = process.env): CodeProcessorConfig {
@@ -34,12 +36,23 @@ export function readCodeProcessorConfig(env: Record<string, string | undefined> 
     openFiles: d.openFiles,
   };
   for (const problem of sandboxLimitsProblems(limits)) read.fail(problem);
+  const worker = readWorkerSettings(read, { healthPort: 8081 });
+  const deployment = read.string(
+    'DEPLOYMENT_ID',
+    worker.queue.prefix.replace(/[^a-zA-Z0-9_.-]/g, '') || DEFAULT_DEPLOYMENT,
+  );
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/.test(deployment)) {
+    read.fail(
+      `DEPLOYMENT_ID must be 1 to 63 of [a-zA-Z0-9_.-], starting with a letter or digit; got ${JSON.stringify(deployment.slice(0, 80))}`,
+    );
+  }
   const config: CodeProcessorConfig = {
-    worker: readWorkerSettings(read, { healthPort: 8081 }),
+    worker,
     sandboxImage: read.string('SANDBOX_IMAGE', DEFAULT_SANDBOX_IMAGE),
     dockerSocket: read.string('DOCKER_SOCKET', '/var/run/docker.sock'),
     limits,
     sweepIntervalMs: read.duration('SWEEP_INTERVAL', 60_000, { minMs: 1000 }),
+    deployment,
   };
   read.done();
   return config;

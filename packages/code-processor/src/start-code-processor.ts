@@ -8,7 +8,6 @@ import Docker from 'dockerode';
 import type { Registry } from 'prom-client';
 import type { CodeProcessorConfig } from './config.js';
 import { createCodeTaskHandler } from './process-code-task.js';
-import { longestSandboxLifeMs } from './sandbox/limits.js';
 import { SandboxRunner } from './sandbox/sandbox-runner.js';
 import { SandboxSweeper } from './sandbox/sandbox-sweeper.js';
 
@@ -26,15 +25,25 @@ export async function startCodeProcessor({ config, queue, log, registry }: Start
   const docker = process.env.DOCKER_HOST ? new Docker() : new Docker({ socketPath: config.dockerSocket });
   // Unique per process, so a sweeper removes only its own leftovers when several workers share an engine.
   const workerId = `${hostname()}-${process.pid}`;
-  const runner = new SandboxRunner({ docker, workerId, image: config.sandboxImage, limits: config.limits, log });
-  const sweeper = new SandboxSweeper({
+  const { deployment } = config;
+  const runner = new SandboxRunner({
     docker,
+    deployment,
     workerId,
-    working: () => runner.workingContainers(),
-    leftoverAfterMs: longestSandboxLifeMs(config.limits) + 60_000,
+    image: config.sandboxImage,
+    limits: config.limits,
     log,
   });
-  sweeper.start(config.sweepIntervalMs);
+  const sweeper = new SandboxSweeper({
+    docker,
+    deployment,
+    workerId,
+    image: config.sandboxImage,
+    working: () => runner.workingContainers(),
+    log,
+  });
+  // Not awaited: an engine that is down at start must not hold up the worker (its readiness waits for it).
+  void sweeper.start(config.sweepIntervalMs);
   const service = await startWorkerService({
     type: 'code',
     handler: createCodeTaskHandler(runner),
@@ -45,7 +54,7 @@ export async function startCodeProcessor({ config, queue, log, registry }: Start
     dependencyReady: () => runner.isReady(),
   });
   log.info(
-    { image: config.sandboxImage, worker_id: workerId, concurrency: config.worker.concurrency },
+    { image: config.sandboxImage, deployment, worker_id: workerId, concurrency: config.worker.concurrency },
     'code-processor started',
   );
   return {
@@ -55,7 +64,7 @@ export async function startCodeProcessor({ config, queue, log, registry }: Start
       // Work abandoned past the grace period is no longer awaited by the worker: its containers are removed
       // here, before the process exits (an aborted run stops its program at once).
       if (!(await runner.drain(SHUTDOWN_REMOVAL_MS))) log.warn('sandbox containers still being removed at exit');
-      sweeper.stop();
+      await sweeper.stop();
     },
   };
 }

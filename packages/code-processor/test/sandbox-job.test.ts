@@ -34,6 +34,7 @@ function job(
     engine,
     {
       taskId: 'task-1',
+      deployment: 'test',
       workerId: 'worker-1',
       image: 'conveyor-sandbox:test',
       translator: TRANSLATOR_SPECS[options.translator ?? 'python3'],
@@ -60,6 +61,7 @@ describe('SandboxJob phases', () => {
     const spec = engine.last.spec;
     assert.equal(spec.Labels?.['conveyor.task_id'], 'task-1');
     assert.equal(spec.Labels?.['conveyor.worker_id'], 'worker-1');
+    assert.equal(spec.Labels?.['conveyor.deployment'], 'test');
     assert.equal(spec.HostConfig?.Memory, 256 * 1024 * 1024, 'the compile limit first');
     assert.deepEqual(seen, [['fake-1', true]]);
     await sandbox.remove();

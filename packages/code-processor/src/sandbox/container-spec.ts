@@ -7,8 +7,10 @@ import type { TaskSandboxLimits } from './limits.js';
 import type { SupervisorInvocation } from './supervisor-script.js';
 import { WORK_DIR } from './supervisor-script.js';
 
-/** Labels on every sandbox container, so that leftovers can be found by worker and by task. */
+/** Labels on every sandbox container, so that leftovers can be found by deployment, worker and task. */
 export const SANDBOX_LABEL = 'conveyor.sandbox';
+/** Which deployment (stack) made it: a sweeper never touches another deployment's containers. */
+export const DEPLOYMENT_LABEL = 'conveyor.deployment';
 export const TASK_ID_LABEL = 'conveyor.task_id';
 export const WORKER_ID_LABEL = 'conveyor.worker_id';
 
@@ -21,6 +23,7 @@ export const SANDBOX_USER = '10001:10001';
 export interface ContainerSpecInput {
   image: string;
   taskId: string;
+  deployment: string;
   workerId: string;
   limits: TaskSandboxLimits;
   supervisor: SupervisorInvocation;
@@ -36,7 +39,12 @@ export function sandboxContainerSpec(input: ContainerSpecInput): ContainerCreate
     Env: input.supervisor.env,
     User: SANDBOX_USER,
     WorkingDir: WORK_DIR,
-    Labels: { [SANDBOX_LABEL]: '1', [TASK_ID_LABEL]: input.taskId, [WORKER_ID_LABEL]: input.workerId },
+    Labels: {
+      [SANDBOX_LABEL]: '1',
+      [DEPLOYMENT_LABEL]: input.deployment,
+      [TASK_ID_LABEL]: input.taskId,
+      [WORKER_ID_LABEL]: input.workerId,
+    },
     // The source and the program's input arrive on stdin (putArchive cannot write to a tmpfs or a read-only root).
     AttachStdin: true,
     AttachStdout: true,

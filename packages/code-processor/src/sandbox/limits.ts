@@ -89,8 +89,3 @@ export function sandboxLimitsProblems(config: SandboxLimitsConfig): string[] {
   if (config.filesBytes < 1024 * 1024) problems.push('filesBytes must be at least 1 MiB (the binary is written there)');
   return problems;
 }
-
-/** The longest a sandbox can live: used by the sweeper to tell a leftover from a container still at work. */
-export function longestSandboxLifeMs(config: SandboxLimitsConfig): number {
-  return config.compileTimeMs + config.runTimeMs.cap;
-}

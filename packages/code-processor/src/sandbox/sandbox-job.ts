@@ -23,6 +23,7 @@ export type SandboxJobState = (typeof SANDBOX_JOB_STATES)[number];
 
 export interface SandboxJobInput {
   taskId: string;
+  deployment: string;
   workerId: string;
   image: string;
   translator: TranslatorSpec;
@@ -125,6 +126,7 @@ export class SandboxJob {
     const spec = sandboxContainerSpec({
       image: this.input.image,
       taskId: this.input.taskId,
+      deployment: this.input.deployment,
       workerId: this.input.workerId,
       limits,
       supervisor: this.supervisor,

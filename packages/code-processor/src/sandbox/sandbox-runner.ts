@@ -11,11 +11,14 @@ import { SandboxJob } from './sandbox-job.js';
 import { TRANSLATOR_SPECS } from './translators.js';
 
 export const DEFAULT_SANDBOX_IMAGE = 'conveyor-sandbox:latest';
+/** The deployment label when none is configured (see the sweeper). */
+export const DEFAULT_DEPLOYMENT = 'default';
 
 export interface SandboxRunnerOptions {
   docker: Docker;
-  /** Written on every container's labels; the sweeper removes only this worker's leftovers. */
+  /** Written on every container's labels, with the deployment: the sweeper's scope. */
   workerId: string;
+  deployment?: string;
   image?: string;
   limits?: SandboxLimitsConfig;
   log?: Logger;
@@ -43,6 +46,7 @@ const RETRY_DELAYS_MS = [200, 1_000, 3_000];
 export class SandboxRunner {
   readonly image: string;
   readonly workerId: string;
+  readonly deployment: string;
   readonly limits: SandboxLimitsConfig;
   private readonly docker: Docker;
   private readonly engine: DockerSandboxEngine;
@@ -57,6 +61,7 @@ export class SandboxRunner {
     this.docker = options.docker;
     this.engine = new DockerSandboxEngine(options.docker);
     this.workerId = options.workerId;
+    this.deployment = options.deployment ?? DEFAULT_DEPLOYMENT;
     this.image = options.image ?? DEFAULT_SANDBOX_IMAGE;
     this.limits = options.limits ?? DEFAULT_SANDBOX_LIMITS;
     this.log = options.log;
@@ -99,6 +104,7 @@ export class SandboxRunner {
         this.engine,
         {
           taskId: options.taskId,
+          deployment: this.deployment,
           workerId: this.workerId,
           image: this.image,
           translator: TRANSLATOR_SPECS[task.translator],
