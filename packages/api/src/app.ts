@@ -5,13 +5,13 @@
 import type { Logger, TaskPublisher } from '@conveyor/shared';
 import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify from 'fastify';
+import Fastify, { type FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Registry } from 'prom-client';
 import type { AccountService } from './accounts/account-service.js';
 import { accountsRoutes, logoutRoute } from './accounts/accounts-routes.js';
 import { authentication } from './auth/authentication.js';
-import { ErrorBodySchema } from './http/api-error.js';
+import { ErrorBodySchema, errorBody } from './http/api-error.js';
 import { bodyValidation } from './http/body-validation.js';
 import { capConnectionsPerAddress } from './http/connection-guard.js';
 import { errorHandler } from './http/error-handler.js';
@@ -67,6 +67,13 @@ export async function buildApp(deps: AppDependencies) {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     schemaController: bodyValidation,
+    // Errors Fastify meets before routing (a path parameter over maxParamLength, a bad URL) in the API's
+    // shape, without echoing the URL.
+    frameworkErrors: (error, _request, reply) => {
+      (reply as FastifyReply)
+        .code(400)
+        .send(errorBody('bad_request', `the request is malformed (${error.code ?? error.message})`));
+    },
     // A stalled or trickling request (headers and body) is answered 408 and closed after requestTimeout; an
     // idle connection is closed after the same time.
     requestTimeout: requestTimeoutMs,
@@ -78,6 +85,8 @@ export async function buildApp(deps: AppDependencies) {
   }).withTypeProvider<TypeBoxTypeProvider>();
   capConnectionsPerAddress(app.server, settings.connectionsPerAddress ?? 0);
 
+  // JSON and multipart only: a text/plain body is a 415, not a string handed to the routes.
+  app.removeContentTypeParser('text/plain');
   app.addSchema(ErrorBodySchema);
   app.addSchema(TaskStatusSchema);
   app.addSchema(TaskResultSchema);
