@@ -74,10 +74,10 @@ export async function buildApp(deps: AppDependencies) {
         .code(400)
         .send(errorBody('bad_request', `the request is malformed (${error.code ?? error.message})`));
     },
-    // A stalled or trickling request (headers and body) is answered 408 and closed after requestTimeout; an
-    // idle connection is closed after the same time.
+    // A stalled or trickling request (headers and body) is answered 408 and closed after requestTimeout; a
+    // connection silent for twice that is closed without an answer (the 408 comes first when both apply).
     requestTimeout: requestTimeoutMs,
-    connectionTimeout: requestTimeoutMs,
+    connectionTimeout: 2 * requestTimeoutMs,
     http: {
       headersTimeout: requestTimeoutMs,
       connectionsCheckingInterval: checkingInterval(requestTimeoutMs),
