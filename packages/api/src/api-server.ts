@@ -6,6 +6,7 @@
 import type { Logger, TaskPublisher } from '@conveyor/shared';
 import type { Registry } from 'prom-client';
 import { AccountService } from './accounts/account-service.js';
+import { LoginThrottle } from './accounts/login-throttle.js';
 import { MemoryAuthStorage } from './accounts/memory-auth-storage.js';
 import { PasswordHasher } from './accounts/password-hasher.js';
 import { RateLimiter } from './accounts/rate-limiter.js';
@@ -16,6 +17,9 @@ import { TaskService } from './tasks/task-service.js';
 
 const MINUTE = 60_000;
 const HOUSEKEEPING_INTERVAL_MS = MINUTE;
+/** The first login delay past the free failures of a name; it doubles per failure up to LOGIN_DELAY_MAX. */
+const LOGIN_DELAY_BASE_MS = 250;
+const LOGIN_DELAY_STEPS = 32;
 
 export interface ApiServerParts {
   config: ApiConfig;
@@ -32,19 +36,26 @@ export async function createApiServer(parts: ApiServerParts) {
   const { config, publisher, logger, registry, readiness = {}, now = () => new Date() } = parts;
   const clock = () => now().getTime();
   const store = new MemoryTaskStore({ finishedTtlMs: config.finishedTaskTtlMs, byteBudget: config.resultByteBudget });
-  const throttles = {
-    loginPerUser: new RateLimiter(config.loginFailuresPerMinute, MINUTE, clock),
-    loginPerAddress: new RateLimiter(config.loginFailuresPerMinute, MINUTE, clock),
+  const limiters = {
+    perNameAndAddress: new RateLimiter(config.loginFailuresPerMinute, MINUTE, clock),
+    perAddress: new RateLimiter(config.loginFailuresPerMinute, MINUTE, clock),
+    // Counted for the delay only; past DELAY_STEPS more failures the delay is at its maximum anyway.
+    perName: new RateLimiter(config.loginFailuresPerMinute + LOGIN_DELAY_STEPS, MINUTE, clock),
     registerPerAddress: new RateLimiter(config.registrationsPerMinute, MINUTE, clock),
   };
+  const loginThrottle = new LoginThrottle(limiters, {
+    freeFailures: config.loginFailuresPerMinute,
+    baseMs: LOGIN_DELAY_BASE_MS,
+    maxMs: config.loginDelayMaxMs,
+  });
   const accounts = new AccountService(
     new MemoryAuthStorage(),
     new PasswordHasher(config.bcryptCost),
-    throttles,
+    { login: loginThrottle, registerPerAddress: limiters.registerPerAddress },
     config.sessionTtlMs,
     now,
   );
-  const tasks = new TaskService(store, publisher, logger, now);
+  const tasks = new TaskService(store, publisher, logger, { maxInFlight: config.maxTasksInFlight }, now);
   const app = await buildApp({
     logger,
     accounts,
@@ -55,10 +66,16 @@ export async function createApiServer(parts: ApiServerParts) {
     settings: {
       cookieSecure: config.cookieSecure,
       trustProxy: config.trustProxy,
+      publicOrigin: config.publicOrigin,
       trustedOrigins: config.trustedOrigins,
-      imageLimits: { maxBytes: config.maxImageBytes, maxPixels: config.maxImagePixels },
+      intakeLimits: {
+        image: { maxBytes: config.maxImageBytes, maxPixels: config.maxImagePixels },
+        imageCostBudget: config.imageCostBudget,
+      },
       maxCommitBytes: config.maxCommitBytes,
       metricsToken: config.metricsToken,
+      requestTimeoutMs: config.requestTimeoutMs,
+      connectionsPerAddress: config.connectionsPerAddress,
     },
     readiness,
   });
@@ -67,7 +84,7 @@ export async function createApiServer(parts: ApiServerParts) {
     try {
       const sessions = await accounts.purgeExpiredSessions();
       const dropped = await store.sweep(now());
-      for (const limiter of Object.values(throttles)) limiter.sweep();
+      for (const limiter of Object.values(limiters)) limiter.sweep();
       if (sessions || dropped) logger.info({ sessions, tasks: dropped }, 'housekeeping: expired entries removed');
     } catch (error) {
       logger.error({ err: error }, 'housekeeping failed');

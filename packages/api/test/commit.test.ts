@@ -71,7 +71,10 @@ describe('POST /commit', () => {
     const none = await commit({}, { task_id: a.task_id, status: 'running' });
     assert.equal(none.statusCode, 401);
     assert.match(String(none.headers['www-authenticate']), /^Bearer/);
-    assert.equal((await commit(a.worker, { task_id: crypto.randomUUID(), status: 'running' })).statusCode, 404);
+    // The token names its task: a body naming another task is 403, a token naming an unknown task 404.
+    assert.equal((await commit(a.worker, { task_id: crypto.randomUUID(), status: 'running' })).statusCode, 403);
+    const unknown = { authorization: `Bearer ${crypto.randomUUID()}.secret` };
+    assert.equal((await commit(unknown, { task_id: a.task_id, status: 'running' })).statusCode, 404);
   });
 
   test('malformed commits are 400 naming the field', async () => {

@@ -26,6 +26,12 @@ export interface HarnessOptions {
   maxImageBytes?: number;
   maxImagePixels?: number;
   metricsToken?: string;
+  maxTasksInFlight?: number;
+  imageCostBudget?: number;
+  resultByteBudget?: number;
+  loginDelayMaxMs?: number;
+  /** More settings, as environment variables. */
+  env?: Record<string, string>;
   now?: () => Date;
 }
 
@@ -37,11 +43,15 @@ export async function buildHarness(options: HarnessOptions = {}) {
     REGISTRATIONS_PER_MINUTE: options.registrationsPerMinute?.toString(),
     MAX_IMAGE_BYTES: String(options.maxImageBytes ?? 1024 * 1024),
     MAX_IMAGE_PIXELS: String(options.maxImagePixels ?? 4_000_000),
-    MAX_COMMIT_BYTES: String(8 * 1024 * 1024),
     METRICS_TOKEN: options.metricsToken,
+    MAX_TASKS_IN_FLIGHT: options.maxTasksInFlight?.toString(),
+    IMAGE_COST_BUDGET: options.imageCostBudget?.toString(),
+    RESULT_BYTE_BUDGET: options.resultByteBudget?.toString(),
+    LOGIN_DELAY_MAX: options.loginDelayMaxMs === undefined ? undefined : `${options.loginDelayMaxMs}ms`,
+    ...options.env,
   };
   const publisher = new RecordingPublisher();
-  const { app, store, accounts } = await createApiServer({
+  const { app, store, accounts, tasks } = await createApiServer({
     config: readApiConfig(env),
     publisher,
     logger: createLogger({ service: 'api-test', level: 'silent', pretty: false }),
@@ -57,7 +67,7 @@ export async function buildHarness(options: HarnessOptions = {}) {
     return { username, password, token, auth: { authorization: `Bearer ${token}` } };
   }
 
-  return { app, store, publisher, accounts, login };
+  return { app, store, publisher, accounts, tasks, login };
 }
 
 function chunk(type: string, data: Buffer): Buffer {

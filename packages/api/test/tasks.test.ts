@@ -26,7 +26,9 @@ describe('POST /task', () => {
       limits: { time_ms: 2000 },
     });
     assert.equal(message.schema_version, 1);
-    assert.match(message.commit_token, /^[A-Za-z0-9_-]{43}$/);
+    // <task id>.<secret>: the token names its task, so /commit checks it before reading the body.
+    assert.match(message.commit_token, /^[0-9a-f-]{36}\.[A-Za-z0-9_-]{43}$/);
+    assert.equal(message.commit_token.split('.')[0], message.task_id);
   });
 
   test('translator aliases map to canonical names', async () => {

@@ -20,14 +20,28 @@ export function applyFilter(image: RawImage, step: FilterStep): RawImage {
   }
 }
 
+/** Thrown between steps when the task's deadline has passed. */
+export class FilterDeadlineError extends Error {
+  constructor() {
+    super('the filter chain ran past its deadline');
+    this.name = 'FilterDeadlineError';
+  }
+}
+
 /**
- * A chain of steps in order. `signal` is checked between steps so that a shutting-down worker stops
- * early instead of finishing a long chain.
+ * A chain of steps in order. `signal` and `pastDeadline` are checked between steps so that a shutting-down
+ * worker or a task past its deadline stops early instead of finishing a long chain.
  */
-export function applyFilters(image: RawImage, steps: readonly FilterStep[], signal?: AbortSignal): RawImage {
+export function applyFilters(
+  image: RawImage,
+  steps: readonly FilterStep[],
+  signal?: AbortSignal,
+  pastDeadline: () => boolean = () => false,
+): RawImage {
   let current = image;
   for (const step of steps) {
     signal?.throwIfAborted();
+    if (pastDeadline()) throw new FilterDeadlineError();
     current = applyFilter(current, step);
   }
   return current;

@@ -5,6 +5,8 @@ export interface ImageProcessorConfig {
   worker: WorkerSettings;
   /** The same caps as the API's (MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS), enforced again before decoding. */
   limits: ImageLimits;
+  /** The most one image task may take (IMAGE_TASK_DEADLINE); past it the task fails with `time_limit`. */
+  deadlineMs: number;
 }
 
 export function readImageProcessorConfig(env: Record<string, string | undefined> = process.env): ImageProcessorConfig {
@@ -15,6 +17,7 @@ export function readImageProcessorConfig(env: Record<string, string | undefined>
       maxBytes: read.int('MAX_IMAGE_BYTES', 10 * 1024 * 1024, { min: 1024 }),
       maxPixels: read.int('MAX_IMAGE_PIXELS', 40_000_000, { min: 1, max: 268_402_689 }),
     },
+    deadlineMs: read.duration('IMAGE_TASK_DEADLINE', 60_000, { minMs: 100 }),
   };
   read.done();
   return config;

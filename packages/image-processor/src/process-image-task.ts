@@ -26,6 +26,11 @@ export interface ImageTaskOptions extends ImageLimits {
    * number of images the worker takes at once.
    */
   filterThreads?: number;
+  /**
+   * The most one task may take, decoding to encoding; past it the task ends `failed` with `time_limit` (the
+   * filter thread is terminated). Unset: no deadline.
+   */
+  deadlineMs?: number;
 }
 
 export type ImageTaskHandler = TaskHandler & {
@@ -52,17 +57,34 @@ export function createImageTaskHandler(options: ImageTaskOptions): ImageTaskHand
       return failed(header.status === 413 ? 'image_too_large' : 'invalid_image', header.message);
     }
 
-    let decoded: Awaited<ReturnType<typeof decodePng>>;
+    // The deadline as a timer (it terminates a filter thread) and as a time (checked between steps on the
+    // calling thread, where no timer can fire while a step runs).
+    const deadlineAt = options.deadlineMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.deadlineMs;
+    const deadline = options.deadlineMs === undefined ? undefined : AbortSignal.timeout(options.deadlineMs);
+    const signal = deadline ? AbortSignal.any([context.signal, deadline]) : context.signal;
+    const pastDeadline = () => Date.now() >= deadlineAt;
     try {
-      decoded = await decodePng(bytes, { maxPixels: options.maxPixels });
+      let decoded: Awaited<ReturnType<typeof decodePng>>;
+      try {
+        decoded = await decodePng(bytes, { maxPixels: options.maxPixels });
+      } catch (error) {
+        if (error instanceof InvalidImageError) return failed('invalid_image', error.message);
+        throw error;
+      }
+      signal.throwIfAborted();
+      const filtered = pool
+        ? await pool.run(decoded, steps, signal)
+        : applyFilters(decoded, steps, signal, pastDeadline);
+      const png = await encodePng(filtered);
+      if (pastDeadline()) throw new Error('past the deadline');
+      return { status: 'ready', result: png.toString('base64') };
     } catch (error) {
-      if (error instanceof InvalidImageError) return failed('invalid_image', error.message);
+      // The deadline is the task's own verdict; a shutdown (context.signal) is not, and goes back to the queue.
+      if (!context.signal.aborted && (deadline?.aborted || pastDeadline())) {
+        return failed('time_limit', `the image task took longer than its deadline of ${options.deadlineMs} ms`);
+      }
       throw error;
     }
-    context.signal.throwIfAborted();
-    const filtered = pool ? await pool.run(decoded, steps) : applyFilters(decoded, steps, context.signal);
-    const png = await encodePng(filtered);
-    return { status: 'ready', result: png.toString('base64') };
   };
   return Object.assign(handler, { close: async () => pool?.close() });
 }

@@ -15,7 +15,11 @@ export interface StartImageProcessorOptions {
 export async function startImageProcessor({ config, queue, log, registry }: StartImageProcessorOptions) {
   const { threadsPerImage } = configureSharp({ imagesAtOnce: config.worker.concurrency });
   // The filters run on a pool of threads, one per image at once, so a big blur never blocks the event loop.
-  const handler = createImageTaskHandler({ ...config.limits, filterThreads: config.worker.concurrency });
+  const handler = createImageTaskHandler({
+    ...config.limits,
+    filterThreads: config.worker.concurrency,
+    deadlineMs: config.deadlineMs,
+  });
   const service = await startWorkerService({
     type: 'image',
     handler,

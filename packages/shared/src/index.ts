@@ -6,6 +6,7 @@ export * from './broker/rabbit-topology.js';
 export * from './broker/topology.js';
 export * from './config.js';
 export * from './contract/code-task.js';
+export * from './contract/commit-size.js';
 export * from './contract/field-error.js';
 export * from './contract/image-task.js';
 export * from './contract/schema-helpers.js';

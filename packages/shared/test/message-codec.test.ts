@@ -60,7 +60,7 @@ describe('message size budget', () => {
 
 describe('topology', () => {
   it('names everything under the prefix and declares quorum queues with the delivery limit and DLX', () => {
-    const topology = createTopology({ prefix: 'p.', deliveryLimit: 3 });
+    const topology = createTopology({ prefix: 'p.', deliveryLimit: 3, maxLength: 50 });
     assert.equal(topology.taskExchange, 'p.conveyor.tasks');
     assert.equal(topology.workQueue('image'), 'p.conveyor.tasks.image');
     assert.equal(topology.deadLetterQueue('code'), 'p.conveyor.dead.code');
@@ -71,6 +71,7 @@ describe('topology', () => {
       'x-dead-letter-routing-key': 'code',
       'x-dead-letter-strategy': 'at-least-once',
       'x-overflow': 'reject-publish',
+      'x-max-length': 50,
     });
     assert.equal(topology.queues.length, 4);
     assert.throws(() => createTopology({ deliveryLimit: -1 }), /deliveryLimit/);

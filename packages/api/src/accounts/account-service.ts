@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { type FieldError, fieldError } from '@conveyor/shared';
 import type { AuthStorage, User } from './auth-storage.js';
+import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password-hasher.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { hashToken, newToken } from './secrets.js';
@@ -13,10 +14,8 @@ const USERNAME_RE = new RegExp(USERNAME_PATTERN);
 export const PASSWORD_BYTES = { min: 8, max: 72 } as const;
 
 export interface AccountThrottles {
-  /** Failed logins per username. */
-  loginPerUser: RateLimiter;
-  /** Failed logins per client address. */
-  loginPerAddress: RateLimiter;
+  /** Failed logins (and /register conflicts): see login-throttle.ts. */
+  login: LoginThrottle;
   /** Registrations per client address. */
   registerPerAddress: RateLimiter;
 }
@@ -39,6 +38,8 @@ export class AccountService {
     private readonly throttles: AccountThrottles,
     private readonly sessionTtlMs: number,
     private readonly now: () => Date = () => new Date(),
+    /** Waits a login delay; tests may pass a recording stub. */
+    private readonly wait: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {}
 
   static checkCredentials(username: unknown, password: unknown): FieldError | undefined {
@@ -56,7 +57,8 @@ export class AccountService {
 
   /**
    * Registering a name again with the same password returns the same account (the course's client
-   * registers twice and expects success both times); with another password it is a conflict.
+   * registers twice and expects success both times); with another password it is a conflict, counted as a
+   * failed login for that name (so /register answers a password guess no more often than /login does).
    */
   async register(username: string, password: string, address: string): Promise<RegisterOutcome> {
     const invalid = AccountService.checkCredentials(username, password);
@@ -66,7 +68,7 @@ export class AccountService {
     this.throttles.registerPerAddress.hit(address);
 
     const existing = await this.storage.findUserByName(username);
-    if (existing) return this.reRegister(existing, password);
+    if (existing) return this.reRegister(existing, password, address);
     const candidate: User = {
       id: randomUUID(),
       username,
@@ -74,25 +76,23 @@ export class AccountService {
       createdAt: this.now(),
     };
     const { created, user } = await this.storage.createUser(candidate);
-    return created ? { kind: 'registered', user } : this.reRegister(user, password);
+    return created ? { kind: 'registered', user } : this.reRegister(user, password, address);
   }
 
   async login(username: string, password: string, address: string): Promise<LoginOutcome> {
-    const retryAfter = Math.max(
-      this.throttles.loginPerUser.retryAfter(username),
-      this.throttles.loginPerAddress.retryAfter(address),
-    );
-    if (retryAfter > 0) return { kind: 'throttled', retryAfter };
+    const admission = this.throttles.login.admit(username, address);
+    if (admission.kind === 'throttled') return admission;
+    if (admission.delayMs > 0) await this.wait(admission.delayMs);
 
     const user = await this.storage.findUserByName(username);
     const valid = user
       ? await this.hasher.verify(password, user.passwordHash)
       : await this.hasher.verifyAgainstNothing(password);
     if (!user || !valid) {
-      this.throttles.loginPerUser.hit(username);
-      this.throttles.loginPerAddress.hit(address);
+      this.throttles.login.failed(username, address);
       return { kind: 'invalid' };
     }
+    this.throttles.login.succeeded(username, address);
     const token = newToken();
     const expiresAt = new Date(this.now().getTime() + this.sessionTtlMs);
     await this.storage.createSession({ tokenHash: hashToken(token), userId: user.id, expiresAt });
@@ -113,9 +113,12 @@ export class AccountService {
     return this.storage.purgeExpiredSessions(this.now());
   }
 
-  private async reRegister(existing: User, password: string): Promise<RegisterOutcome> {
-    return (await this.hasher.verify(password, existing.passwordHash))
-      ? { kind: 'registered', user: existing }
-      : { kind: 'conflict' };
+  private async reRegister(existing: User, password: string, address: string): Promise<RegisterOutcome> {
+    const admission = this.throttles.login.admit(existing.username, address);
+    if (admission.kind === 'throttled') return admission;
+    if (admission.delayMs > 0) await this.wait(admission.delayMs);
+    if (await this.hasher.verify(password, existing.passwordHash)) return { kind: 'registered', user: existing };
+    this.throttles.login.failed(existing.username, address);
+    return { kind: 'conflict' };
   }
 }

@@ -26,7 +26,7 @@ const throttled = errorResponse('too many attempts; see Retry-After', 'too_many_
 
 function sendThrottled(reply: FastifyReply, retryAfter: number) {
   reply.header('Retry-After', String(retryAfter));
-  return sendError(reply, 429, 'too_many_requests', `too many attempts: try again in ${retryAfter} s`);
+  return sendError(reply, 'too_many_requests', `too many attempts: try again in ${retryAfter} s`);
 }
 
 export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = async (
@@ -62,7 +62,7 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
       const outcome = await accounts.register(request.body.username, request.body.password, request.ip);
       if (isFieldError(outcome)) return sendFieldError(reply, outcome);
       if (outcome.kind === 'throttled') return sendThrottled(reply, outcome.retryAfter);
-      if (outcome.kind === 'conflict') return sendError(reply, 409, 'username_taken', 'username is taken');
+      if (outcome.kind === 'conflict') return sendError(reply, 'username_taken', 'username is taken');
       return reply.code(201).send({ id: outcome.user.id, username: outcome.user.username });
     },
   );
@@ -93,8 +93,10 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = 
     async (request, reply) => {
       const outcome = await accounts.login(request.body.username, request.body.password, request.ip);
       if (outcome.kind === 'throttled') return sendThrottled(reply, outcome.retryAfter);
-      if (outcome.kind === 'invalid') return sendError(reply, 401, 'invalid_credentials', 'wrong username or password');
-      reply.setCookie(SESSION_COOKIE, outcome.token, sessionCookieOptions(outcome.expiresAt, cookieSecure));
+      if (outcome.kind === 'invalid') return sendError(reply, 'invalid_credentials', 'wrong username or password');
+      // Secure whenever the request came over HTTPS (as the proxy says, with TRUST_PROXY), or COOKIE_SECURE.
+      const secure = cookieSecure || request.protocol === 'https';
+      reply.setCookie(SESSION_COOKIE, outcome.token, sessionCookieOptions(outcome.expiresAt, secure));
       return { token: outcome.token, expires_at: outcome.expiresAt.toISOString() };
     },
   );

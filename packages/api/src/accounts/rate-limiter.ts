@@ -19,6 +19,11 @@ export class RateLimiter {
     return Math.max(1, Math.ceil((oldest + this.windowMs - this.now()) / 1000));
   }
 
+  /** Hits of `key` in the current window (at most the newest `max` are kept). */
+  count(key: string): number {
+    return this.live(key).length;
+  }
+
   hit(key: string): void {
     const times = this.live(key);
     times.push(this.now());

@@ -22,6 +22,8 @@ declare module 'fastify' {
 
 export interface AuthenticationOptions {
   accounts: AccountService;
+  /** PUBLIC_URL's origin; when unset, the request's own scheme and Host count as the API's origin. */
+  publicOrigin?: string | undefined;
   trustedOrigins: string[];
 }
 
@@ -33,29 +35,32 @@ export function bearerToken(header: string | undefined): string | undefined {
 
 function unauthorized(reply: FastifyReply, message: string) {
   reply.header('WWW-Authenticate', 'Bearer realm="conveyor"');
-  return sendError(reply, 401, 'unauthorized', message);
+  return sendError(reply, 'unauthorized', message);
 }
 
-export const authentication = fp<AuthenticationOptions>(async (app: FastifyInstance, { accounts, trustedOrigins }) => {
-  app.decorateRequest('account', null as unknown as User);
-  app.decorateRequest('sessionToken', '');
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    const header = request.headers.authorization;
-    const fromHeader = bearerToken(header);
-    if (header !== undefined && !fromHeader)
-      return unauthorized(reply, 'the Authorization header must be "Bearer <token>"');
-    const fromCookie = request.cookies?.[SESSION_COOKIE];
-    const token = fromHeader ?? fromCookie;
-    if (!token) return unauthorized(reply, 'a bearer token is required: log in at POST /login');
-    const user = await accounts.authenticate(token);
-    if (!user) return unauthorized(reply, 'the token is invalid or has expired: log in again');
-    if (!fromHeader && needsOriginCheck(request.method)) {
-      const own = `${request.protocol}://${request.host}`;
-      if (!isSameOrigin(request.headers, own, trustedOrigins)) {
-        return sendError(reply, 403, 'cross_site_request', 'a cookie-authenticated request must come from this origin');
+export const authentication = fp<AuthenticationOptions>(
+  async (app: FastifyInstance, { accounts, publicOrigin, trustedOrigins }) => {
+    app.decorateRequest('account', null as unknown as User);
+    app.decorateRequest('sessionToken', '');
+    app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+      const header = request.headers.authorization;
+      const fromHeader = bearerToken(header);
+      if (header !== undefined && !fromHeader)
+        return unauthorized(reply, 'the Authorization header must be "Bearer <token>"');
+      const fromCookie = request.cookies?.[SESSION_COOKIE];
+      const token = fromHeader ?? fromCookie;
+      if (!token) return unauthorized(reply, 'a bearer token is required: log in at POST /login');
+      const user = await accounts.authenticate(token);
+      if (!user) return unauthorized(reply, 'the token is invalid or has expired: log in again');
+      if (!fromHeader && needsOriginCheck(request.method)) {
+        // With PUBLIC_URL set, the Host header (which a client chooses) plays no part.
+        const own = publicOrigin ?? `${request.protocol}://${request.host}`;
+        if (!isSameOrigin(request.headers, own, trustedOrigins)) {
+          return sendError(reply, 'cross_site_request', 'a cookie-authenticated request must come from this origin');
+        }
       }
-    }
-    request.account = user;
-    request.sessionToken = token;
-  });
-});
+      request.account = user;
+      request.sessionToken = token;
+    });
+  },
+);

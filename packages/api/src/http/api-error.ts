@@ -4,6 +4,7 @@
 import type { FieldError } from '@conveyor/shared';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
+import { type ApiErrorCode, statusOf } from './errors.js';
 
 const errorProperties = () => ({
   error: Type.Object({
@@ -19,30 +20,25 @@ export const ErrorBodySchema = Type.Object(errorProperties(), { $id: 'Error' });
  * The error shape with a description and an example, for route `response` maps. Inlined rather than a $ref,
  * because OpenAPI 3.0 drops a $ref's sibling keywords, and with them the example.
  */
-export function errorResponse(description: string, code: string, message: string, field?: string) {
+export function errorResponse(description: string, code: ApiErrorCode, message: string, field?: string) {
   return Type.Object(errorProperties(), {
     description,
     examples: [{ error: { code, message, ...(field ? { field } : {}) } }],
   });
 }
 
-export function errorBody(code: string, message: string, field?: string) {
+export function errorBody(code: ApiErrorCode, message: string, field?: string) {
   return { error: { code, message, ...(field ? { field } : {}) } };
 }
 
-export function sendError(reply: FastifyReply, status: number, code: string, message: string, field?: string) {
+/** Answers with the catalogued error `code`; its status comes from the catalogue (errors.ts). */
+export function sendError(reply: FastifyReply, code: ApiErrorCode, message: string, field?: string) {
   return reply
-    .code(status)
+    .code(statusOf(code))
     .type('application/json')
     .send(errorBody(code, message, field));
 }
 
 export function sendFieldError(reply: FastifyReply, error: FieldError) {
-  return sendError(
-    reply,
-    error.status,
-    error.status === 413 ? 'too_large' : 'invalid_field',
-    error.message,
-    error.field,
-  );
+  return sendError(reply, error.status === 413 ? 'too_large' : 'invalid_field', error.message, error.field);
 }

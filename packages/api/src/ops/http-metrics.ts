@@ -3,6 +3,7 @@
  * (optionally behind a bearer token). The registry is passed in, so nothing is global.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { bearerToken } from '../auth/authentication.js';
 import { sendError } from '../http/api-error.js';
@@ -11,8 +12,18 @@ import type { TaskStore } from '../tasks/task-store.js';
 export interface HttpMetricsOptions {
   registry: Registry;
   store: TaskStore;
-  /** When set, /metrics needs `Authorization: Bearer <token>`. */
+  /** When set, /metrics needs `Authorization: Bearer <token>`; when unset, it answers loopback clients only. */
   token: string | undefined;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
+
+/**
+ * A request from this host itself: the TCP peer is a loopback address and no proxy forwarded it (a reverse
+ * proxy on this host would otherwise make every client look local).
+ */
+function fromLoopback(request: FastifyRequest): boolean {
+  return LOOPBACK.test(request.socket.remoteAddress ?? '') && request.headers['x-forwarded-for'] === undefined;
 }
 
 export const httpMetrics: FastifyPluginAsyncTypebox<HttpMetricsOptions> = async (app, { registry, store, token }) => {
@@ -49,11 +60,25 @@ export const httpMetrics: FastifyPluginAsyncTypebox<HttpMetricsOptions> = async 
 
   app.get(
     '/metrics',
-    { schema: { tags: ['operations'], summary: 'Prometheus metrics', produces: ['text/plain'] }, logLevel: 'warn' },
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Prometheus metrics: loopback clients only, unless METRICS_TOKEN is set (then that bearer token)',
+        produces: ['text/plain'],
+      },
+      logLevel: 'warn',
+    },
     async (request, reply) => {
       if (token && bearerToken(request.headers.authorization) !== token) {
         reply.header('WWW-Authenticate', 'Bearer realm="metrics"');
-        return sendError(reply, 401, 'unauthorized', 'the metrics token is required');
+        return sendError(reply, 'unauthorized', 'the metrics token is required');
+      }
+      if (!token && !fromLoopback(request)) {
+        return sendError(
+          reply,
+          'forbidden',
+          '/metrics answers only on the loopback address; set METRICS_TOKEN to scrape it from elsewhere',
+        );
       }
       return reply.type(registry.contentType).send(await registry.metrics());
     },

@@ -5,19 +5,23 @@ import type { Commit, CommitOutcome, TaskPage, TaskRecord, TaskStore } from './t
 export interface MemoryTaskStoreOptions {
   /** How long a finished task is kept. */
   finishedTtlMs: number;
-  /** Total bytes of results kept; past it the oldest finished tasks are dropped first. */
+  /** Total bytes of results kept; past it the heaviest owner's oldest finished tasks are dropped first. */
   byteBudget: number;
 }
 
 /**
  * TaskStore in RAM: a hash table by id, plus each owner's ids in creation order. Finished tasks are kept in
- * finishing order too (a Map keeps insertion order), so eviction of the oldest is cheap.
+ * finishing order too (a Map keeps insertion order), overall for the TTL and per owner for the byte budget.
  */
 export class MemoryTaskStore implements TaskStore {
   private readonly tasks = new Map<string, TaskRecord>();
   private readonly byOwner = new Map<string, string[]>();
   /** Finished task id → its byte estimate, oldest finished first. */
   private readonly finished = new Map<string, number>();
+  /** Per owner: their finished task ids → byte estimate (oldest first), and their total. */
+  private readonly finishedByOwner = new Map<string, { ids: Map<string, number>; bytes: number }>();
+  /** Per owner: tasks still in_progress. */
+  private readonly inFlight = new Map<string, number>();
   private bytes = 0;
 
   constructor(private readonly options: MemoryTaskStoreOptions) {}
@@ -27,6 +31,17 @@ export class MemoryTaskStore implements TaskStore {
     const ids = this.byOwner.get(task.ownerId) ?? [];
     ids.push(task.id);
     this.byOwner.set(task.ownerId, ids);
+    if (task.status === 'in_progress') this.addInFlight(task.ownerId, 1);
+  }
+
+  async countInFlight(ownerId: string): Promise<number> {
+    return this.inFlight.get(ownerId) ?? 0;
+  }
+
+  private addInFlight(ownerId: string, delta: number): void {
+    const count = (this.inFlight.get(ownerId) ?? 0) + delta;
+    if (count > 0) this.inFlight.set(ownerId, count);
+    else this.inFlight.delete(ownerId);
   }
 
   async get(id: string): Promise<TaskRecord | undefined> {
@@ -42,6 +57,7 @@ export class MemoryTaskStore implements TaskStore {
     const task = this.tasks.get(id);
     if (!task) return;
     this.tasks.delete(id);
+    if (task.status === 'in_progress') this.addInFlight(task.ownerId, -1);
     const ids = this.byOwner.get(task.ownerId);
     if (ids) {
       const at = ids.lastIndexOf(id);
@@ -52,6 +68,11 @@ export class MemoryTaskStore implements TaskStore {
     if (size !== undefined) {
       this.finished.delete(id);
       this.bytes -= size;
+      const own = this.finishedByOwner.get(task.ownerId);
+      if (own?.ids.delete(id)) {
+        own.bytes -= size;
+        if (own.ids.size === 0) this.finishedByOwner.delete(task.ownerId);
+      }
     }
   }
 
@@ -60,11 +81,17 @@ export class MemoryTaskStore implements TaskStore {
     if (!task) return { kind: 'not_found' };
     const decision = decideCommit(task, commit, now);
     if (decision.kind !== 'apply') return { kind: decision.kind, task: { ...task } };
+    const wasInFlight = task.status === 'in_progress';
     Object.assign(task, decision.changes);
     if (task.status !== 'in_progress') {
+      if (wasInFlight) this.addInFlight(task.ownerId, -1);
       const size = estimateBytes(task);
       this.finished.set(id, size);
       this.bytes += size;
+      const own = this.finishedByOwner.get(task.ownerId) ?? { ids: new Map<string, number>(), bytes: 0 };
+      own.ids.set(id, size);
+      own.bytes += size;
+      this.finishedByOwner.set(task.ownerId, own);
       this.enforceBudget();
     }
     return { kind: 'applied', task: { ...task } };
@@ -110,12 +137,18 @@ export class MemoryTaskStore implements TaskStore {
     return dropped + this.enforceBudget();
   }
 
-  /** Drops the oldest finished tasks until the results fit the byte budget. */
+  /**
+   * Until the results fit the byte budget, drops the oldest finished task of the owner holding the most
+   * result bytes: a user who fills the budget evicts their own results, not everyone's oldest.
+   */
   private enforceBudget(): number {
     let dropped = 0;
-    for (const id of this.finished.keys()) {
-      if (this.bytes <= this.options.byteBudget) break;
-      this.remove(id);
+    while (this.bytes > this.options.byteBudget) {
+      let heaviest: { ids: Map<string, number>; bytes: number } | undefined;
+      for (const own of this.finishedByOwner.values()) if (!heaviest || own.bytes > heaviest.bytes) heaviest = own;
+      const oldest = heaviest?.ids.keys().next().value;
+      if (oldest === undefined) break;
+      this.remove(oldest);
       dropped++;
     }
     return dropped;

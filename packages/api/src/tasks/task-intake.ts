@@ -7,7 +7,9 @@ import {
   decodeBase64,
   type FieldError,
   fieldError,
+  filterKernelSize,
   type ImageLimits,
+  imageTaskCost,
   isFieldError,
   parseCodeTask,
   parseFilterChain,
@@ -46,7 +48,13 @@ function parseFormJson(value: unknown): unknown {
   }
 }
 
-export function parseTaskBody(body: unknown, imageLimits: ImageLimits): TaskPayload | FieldError {
+export interface IntakeLimits {
+  image: ImageLimits;
+  /** Largest width × height × Σ kernel size of an image task (see imageTaskCost). */
+  imageCostBudget: number;
+}
+
+export function parseTaskBody(body: unknown, limits: IntakeLimits): TaskPayload | FieldError {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return fieldError('body', 'the body must be a JSON object');
   }
@@ -61,7 +69,16 @@ export function parseTaskBody(body: unknown, imageLimits: ImageLimits): TaskPayl
   if (isFieldError(filters)) return filters;
   const bytes = imageBytes(fields.image);
   if (isFieldError(bytes)) return bytes;
-  const header = checkPng(bytes, imageLimits);
+  const header = checkPng(bytes, limits.image);
   if (isFieldError(header)) return header;
+  const cost = imageTaskCost(header.width, header.height, filters);
+  if (cost > limits.imageCostBudget) {
+    const field = fields.filters === undefined ? 'filter' : 'filters';
+    return fieldError(
+      field,
+      `${field} over the image cost budget: ${header.width}x${header.height} pixels × kernel sizes ${filters.map(filterKernelSize).join('+')} = ${cost}, over ${limits.imageCostBudget}; use a smaller image, a smaller sigma or fewer steps`,
+      413,
+    );
+  }
   return { type: 'image', payload: { filters, image: bytes.toString('base64') } };
 }

@@ -13,38 +13,56 @@ import {
 import type { Logger } from 'pino';
 import { hashToken, newToken, sameDigest } from '../accounts/secrets.js';
 import type { Commit, CommitOutcome, TaskPage, TaskRecord, TaskStore } from './task-store.js';
+import { isTaskId } from './task-views.js';
 
 export type CommitAuthorization = { kind: 'ok'; task: TaskRecord } | { kind: 'not_found' } | { kind: 'forbidden' };
+
+export type CreateOutcome =
+  | { kind: 'created'; task: TaskRecord }
+  /** The owner already has `max` tasks queued or running. */
+  | { kind: 'too_many_in_flight'; max: number };
+
+/**
+ * A commit token names its task: `<task id>.<secret>`. So POST /commit can find the task and check the
+ * token from the header alone, before it reads a byte of the body; only the secret's hash is stored.
+ */
+export function commitTokenFor(taskId: string, secret: string): string {
+  return `${taskId}.${secret}`;
+}
+
+export function taskIdOfCommitToken(token: string): string | undefined {
+  const dot = token.indexOf('.');
+  return dot > 0 ? token.slice(0, dot) : undefined;
+}
+
+export interface TaskServiceOptions {
+  /** Tasks one owner may have in flight (queued plus running). */
+  maxInFlight: number;
+}
 
 export class TaskService {
   constructor(
     private readonly store: TaskStore,
     private readonly publisher: TaskPublisher,
     private readonly log: Logger,
+    private readonly options: TaskServiceOptions,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /** Per owner, the count-then-create of the previous POST /task, so parallel posts cannot overshoot the cap. */
+  private readonly admission = new Map<string, Promise<unknown>>();
+
   /**
    * Stores the task as queued, then publishes it; resolves only once the queue has confirmed. If publishing
-   * fails, the task is removed again (it was never handed to a worker) and PublishError propagates.
+   * fails, the task is removed again (it was never handed to a worker) and PublishError propagates. An owner
+   * at the in-flight cap gets `too_many_in_flight` and nothing is stored.
    */
-  async create(ownerId: string, task: TaskPayload): Promise<TaskRecord> {
-    const createdAt = this.now();
-    const commitToken = newToken();
-    const record: TaskRecord = {
-      id: randomUUID(),
-      ownerId,
-      type: task.type,
-      status: 'in_progress',
-      stage: 'queued',
-      createdAt,
-      updatedAt: createdAt,
-      commitTokenHash: hashToken(commitToken),
-      result: null,
-      error: null,
-      outcomeDigest: null,
-    };
-    await this.store.create(record);
+  async create(ownerId: string, task: TaskPayload): Promise<CreateOutcome> {
+    const id = randomUUID();
+    const commitToken = commitTokenFor(id, newToken());
+    const record = await this.admit(ownerId, () => this.newRecord(id, ownerId, task, commitToken));
+    if (!record) return { kind: 'too_many_in_flight', max: this.options.maxInFlight };
+    const createdAt = record.createdAt;
     const message = {
       schema_version: TASK_MESSAGE_SCHEMA_VERSION,
       task_id: record.id,
@@ -60,7 +78,41 @@ export class TaskService {
       throw error instanceof PublishError ? error : new PublishError('publish failed', { cause: error });
     }
     this.log.info({ task_id: record.id, type: record.type, owner: ownerId }, 'task queued');
-    return record;
+    return { kind: 'created', task: record };
+  }
+
+  private newRecord(id: string, ownerId: string, task: TaskPayload, commitToken: string): TaskRecord {
+    const createdAt = this.now();
+    return {
+      id,
+      ownerId,
+      type: task.type,
+      status: 'in_progress',
+      stage: 'queued',
+      createdAt,
+      updatedAt: createdAt,
+      commitTokenHash: hashToken(commitToken),
+      result: null,
+      error: null,
+      outcomeDigest: null,
+    };
+  }
+
+  /** Counts the owner's tasks in flight and stores the new one if under the cap, one POST at a time per owner. */
+  private async admit(ownerId: string, make: () => TaskRecord): Promise<TaskRecord | undefined> {
+    const previous = this.admission.get(ownerId) ?? Promise.resolve();
+    const turn = previous.then(async () => {
+      if ((await this.store.countInFlight(ownerId)) >= this.options.maxInFlight) return undefined;
+      const record = make();
+      await this.store.create(record);
+      return record;
+    });
+    const settled = turn.catch(() => undefined);
+    this.admission.set(ownerId, settled);
+    settled.then(() => {
+      if (this.admission.get(ownerId) === settled) this.admission.delete(ownerId);
+    });
+    return turn;
   }
 
   /** The task if it exists and belongs to `ownerId`; another user's task is indistinguishable from none. */
@@ -73,8 +125,13 @@ export class TaskService {
     return this.store.listByOwner(ownerId, limit, cursor);
   }
 
-  /** Checks a worker's commit token against the task it names. */
-  async authorizeCommit(id: string, commitToken: string): Promise<CommitAuthorization> {
+  /**
+   * Checks a worker's commit token against the task it names (from the token alone, before any body).
+   * `not_found` for a token that names no task, `forbidden` for a wrong secret or a token of another shape.
+   */
+  async authorizeCommit(commitToken: string): Promise<CommitAuthorization> {
+    const id = taskIdOfCommitToken(commitToken);
+    if (!id || !isTaskId(id)) return { kind: 'forbidden' }; // not a commit token at all (say, a session's)
     const task = await this.store.get(id);
     if (!task) return { kind: 'not_found' };
     return sameDigest(hashToken(commitToken), task.commitTokenHash) ? { kind: 'ok', task } : { kind: 'forbidden' };

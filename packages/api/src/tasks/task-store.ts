@@ -46,8 +46,13 @@ export interface TaskStore {
   commit(id: string, commit: Commit, now: Date): Promise<CommitOutcome>;
   /** The owner's tasks, newest first. */
   listByOwner(ownerId: string, limit: number, cursor?: string): Promise<TaskPage>;
+  /** How many of the owner's tasks are in flight (status in_progress: queued or running), for the per-user cap. */
+  countInFlight(ownerId: string): Promise<number>;
   /** Counts by type and status, for metrics. */
   counts(): Promise<Array<{ type: TaskType; status: TaskStatus; count: number }>>;
-  /** Drops finished tasks past their TTL and, over the byte budget, the oldest finished ones. */
+  /**
+   * Drops finished tasks past their TTL and, over the byte budget, finished ones of the owner holding the
+   * most result bytes, that owner's oldest first (so one user filling the budget evicts only their own).
+   */
   sweep(now: Date): Promise<number>;
 }

@@ -3,7 +3,6 @@
 import {
   CODE_LIMIT_BOUNDS,
   FILTER_NAMES,
-  type ImageLimits,
   isFieldError,
   MAX_FILTER_CHAIN,
   nullable,
@@ -16,13 +15,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { errorResponse, sendError, sendFieldError } from '../http/api-error.js';
 import { chooseResultFormat } from './result-format.js';
-import { parseTaskBody } from './task-intake.js';
+import { type IntakeLimits, parseTaskBody } from './task-intake.js';
 import type { TaskService } from './task-service.js';
 import { isTaskId, resultView, statusView } from './task-views.js';
 
 export interface TasksRoutesOptions {
   tasks: TaskService;
-  imageLimits: ImageLimits;
+  limits: IntakeLimits;
 }
 
 const FilterStepDoc = Type.Object({
@@ -81,9 +80,12 @@ const unauthorized = errorResponse(
   'unauthorized',
   'a bearer token is required: log in at POST /login',
 );
+/** What a client should wait before posting again after a 429 or 503 here. */
+const RETRY_AFTER_SECONDS = 5;
 const security: Array<Record<string, string[]>> = [{ bearer: [] }, { cookie: [] }];
 
-export const tasksRoutes: FastifyPluginAsyncTypebox<TasksRoutesOptions> = async (app, { tasks, imageLimits }) => {
+export const tasksRoutes: FastifyPluginAsyncTypebox<TasksRoutesOptions> = async (app, { tasks, limits }) => {
+  const imageLimits = limits.image;
   // Multipart for curl and HTML forms: the image as a file part, `filter` as a JSON (or plain name) field.
   await app.register(multipart, {
     attachFieldsToBody: 'keyValues',
@@ -122,10 +124,20 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<TasksRoutesOptions> = async 
             'filter.parameters.sigma',
           ),
           401: unauthorized,
-          413: errorResponse('too large', 'too_large', 'image is over the cap of 10485760 bytes', 'image'),
+          413: errorResponse(
+            'too large: the image (bytes, pixels), or its work over the image cost budget',
+            'too_large',
+            'image is over the cap of 10485760 bytes',
+            'image',
+          ),
           415: errorResponse('neither JSON nor multipart', 'unsupported_media_type', 'Unsupported Media Type'),
+          429: errorResponse(
+            'the user has the most tasks in flight allowed; see Retry-After',
+            'too_many_tasks',
+            'you have 20 tasks in flight (queued or running), the most allowed: wait for one to finish',
+          ),
           503: errorResponse(
-            'the queue did not take the task; nothing was queued',
+            'the queue did not take the task (unavailable, or full: queue_full); nothing was queued; see Retry-After',
             'queue_unavailable',
             'the task queue is unavailable',
           ),
@@ -133,16 +145,27 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<TasksRoutesOptions> = async 
       },
     },
     async (request, reply) => {
-      const task = parseTaskBody(request.body, imageLimits);
+      const task = parseTaskBody(request.body, limits);
       if (isFieldError(task)) return sendFieldError(reply, task);
       try {
-        const record = await tasks.create(request.account.id, task);
-        reply.header('Location', `/status/${record.id}`);
-        return reply.code(201).send({ task_id: record.id });
+        const outcome = await tasks.create(request.account.id, task);
+        if (outcome.kind === 'too_many_in_flight') {
+          reply.header('Retry-After', String(RETRY_AFTER_SECONDS));
+          return sendError(
+            reply,
+            'too_many_tasks',
+            `you have ${outcome.max} tasks in flight (queued or running), the most allowed: wait for one to finish`,
+          );
+        }
+        reply.header('Location', `/status/${outcome.task.id}`);
+        return reply.code(201).send({ task_id: outcome.task.id });
       } catch (error) {
         if (!(error instanceof PublishError)) throw error;
-        reply.header('Retry-After', '5');
-        return sendError(reply, 503, 'queue_unavailable', `the task queue is unavailable: ${error.message}`);
+        reply.header('Retry-After', String(RETRY_AFTER_SECONDS));
+        if (error.queueFull) {
+          return sendError(reply, 'queue_full', 'the task queue is full: try again later (nothing was queued)');
+        }
+        return sendError(reply, 'queue_unavailable', `the task queue is unavailable: ${error.message}`);
       }
     },
   );
@@ -160,7 +183,7 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<TasksRoutesOptions> = async 
     },
     async (request, reply) => {
       const task = await findOwnedTask(request.params.task_id, request.account.id);
-      if (!task) return sendError(reply, 404, 'not_found', 'no such task');
+      if (!task) return sendError(reply, 'not_found', 'no such task');
       return statusView(task);
     },
   );
@@ -187,7 +210,7 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<TasksRoutesOptions> = async 
     },
     async (request, reply) => {
       const task = await findOwnedTask(request.params.task_id, request.account.id);
-      if (!task) return sendError(reply, 404, 'not_found', 'no such task');
+      if (!task) return sendError(reply, 'not_found', 'no such task');
       reply.header('Cache-Control', 'private, no-cache');
       if (task.status === 'in_progress') return reply.code(202).send(resultView(task));
       const wantsPng = chooseResultFormat(request.query.format, request.headers.accept) === 'png';

@@ -105,6 +105,13 @@ export function createRabbitTaskPublisher(options: RabbitTaskPublisherOptions): 
     } catch (error) {
       metrics?.publishFailed.inc({ type });
       if (error instanceof PublishError) throw error;
+      // The work queues are declared with x-max-length + reject-publish: a nack means the queue is full.
+      if ((error as { code?: unknown }).code === 'NACK') {
+        throw new PublishError(`the ${type} queue is full (the broker refused the message)`, {
+          cause: error,
+          queueFull: true,
+        });
+      }
       throw new PublishError(`RabbitMQ did not accept the task message: ${(error as Error).message}`, {
         cause: error,
       });

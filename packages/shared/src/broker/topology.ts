@@ -11,10 +11,13 @@ export interface TopologyOptions {
   prefix?: string;
   /** Deliveries allowed beyond the first before a message is dead-lettered (RabbitMQ's x-delivery-limit). */
   deliveryLimit?: number;
+  /** Messages a work queue holds at most (x-max-length); past it a publish is refused (reject-publish). */
+  maxLength?: number;
   types?: readonly TaskType[];
 }
 
 export const DEFAULT_DELIVERY_LIMIT = 5;
+export const DEFAULT_QUEUE_MAX_LENGTH = 10_000;
 
 export interface ExchangeDeclaration {
   exchange: string;
@@ -58,6 +61,7 @@ export function createTopology(options: TopologyOptions = {}): Topology {
   if (!Number.isInteger(deliveryLimit) || deliveryLimit < 0) {
     throw new Error(`deliveryLimit must be a non-negative integer, got ${deliveryLimit}`);
   }
+  const maxLength = options.maxLength ?? DEFAULT_QUEUE_MAX_LENGTH;
   const types = options.types ?? TASK_TYPES;
   const taskExchange = `${prefix}conveyor.tasks`;
   const deadLetterExchange = `${prefix}conveyor.dlx`;
@@ -75,7 +79,9 @@ export function createTopology(options: TopologyOptions = {}): Topology {
       // at-least-once dead-lettering: the work queue keeps a dead message until the dead-letter queue has
       // confirmed it, so a task is never lost between the two. RabbitMQ requires reject-publish with it.
       'x-dead-letter-strategy': 'at-least-once',
+      // Also the queue's bound: past x-max-length the broker nacks a publish, and the API answers 503.
       'x-overflow': 'reject-publish',
+      'x-max-length': maxLength,
     },
   });
   const deadLetterQueueDeclaration = (type: TaskType): QueueDeclaration => ({

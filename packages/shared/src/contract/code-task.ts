@@ -3,7 +3,7 @@
  * The API validates with these at the door and the code-processor validates again with the same functions.
  */
 import { type Static, Type } from 'typebox';
-import { type FieldError, fieldError } from './field-error.js';
+import { echoValue, type FieldError, fieldError } from './field-error.js';
 import { literalUnion, nullable } from './schema-helpers.js';
 
 /** Canonical translator names; a task names one of these (or an alias, see TRANSLATOR_ALIASES). */
@@ -97,7 +97,7 @@ export function parseCodeTask(body: Record<string, unknown>): CodeTaskPayload | 
   if (!translator) {
     return fieldError(
       nameField,
-      `unknown translator ${JSON.stringify(body[nameField])}: use one of ${TRANSLATORS.join(', ')} (aliases: ${Object.keys(TRANSLATOR_ALIASES).join(', ')})`,
+      `unknown translator ${echoValue(body[nameField])}: use one of ${TRANSLATORS.join(', ')} (aliases: ${Object.keys(TRANSLATOR_ALIASES).join(', ')})`,
     );
   }
   const { code, stdin = '', limits = {} } = body;

@@ -14,3 +14,15 @@ export function fieldError(field: string, message: string, status: 400 | 413 = 4
 export function isFieldError(value: unknown): value is FieldError {
   return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'field_error';
 }
+
+const ECHO_MAX_CHARS = 100;
+
+/**
+ * A client's value as it may appear in an error message: JSON-quoted and cut to about 100 characters, so a
+ * 10 MiB field never comes back in a 10 MiB error (or a log line).
+ */
+export function echoValue(value: unknown): string {
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  const cut = text.length > ECHO_MAX_CHARS ? `${text.slice(0, ECHO_MAX_CHARS)}…` : text;
+  return JSON.stringify(cut);
+}

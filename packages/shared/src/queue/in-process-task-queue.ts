@@ -27,6 +27,8 @@ export interface InProcessTaskQueueOptions {
   deliveryLimit?: number;
   /** Refuse larger messages, as the broker would (keeps the two modes alike); unlimited when unset. */
   maxMessageBytes?: number;
+  /** Refuse a publish while this many messages wait, as RabbitMQ's x-max-length + reject-publish; unlimited when unset. */
+  maxLength?: number;
   metrics?: QueueMetrics;
   log?: Logger;
   types?: readonly TaskType[];
@@ -209,6 +211,12 @@ export function createInProcessTaskQueue(options: InProcessTaskQueueOptions = {}
         throw new PublishError(
           `task message is ${body.length} bytes, over the maximum message size of ${options.maxMessageBytes} bytes`,
         );
+      }
+      if (options.maxLength !== undefined && queue.depth >= options.maxLength) {
+        metrics?.publishFailed.inc({ type: message.type });
+        throw new PublishError(`the ${message.type} queue holds its maximum of ${options.maxLength} messages`, {
+          queueFull: true,
+        });
       }
       metrics?.published.inc({ type: message.type });
       queue.enqueue({ body, messageId: message.task_id, returns: 0 });

@@ -13,8 +13,11 @@ export interface TaskPublisher {
 }
 
 export class PublishError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** The queue is at its length bound and refused the message (RabbitMQ's reject-publish nack). */
+  readonly queueFull: boolean;
+  constructor(message: string, options?: { cause?: unknown; queueFull?: boolean }) {
     super(message, options);
     this.name = 'PublishError';
+    this.queueFull = options?.queueFull ?? false;
   }
 }

@@ -7,7 +7,7 @@ import type { Registry } from 'prom-client';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../broker/message-size.js';
 import { redactUrl } from '../broker/rabbit-connection.js';
 import { createRabbitTaskQueue } from '../broker/rabbit-task-queue.js';
-import { DEFAULT_DELIVERY_LIMIT } from '../broker/topology.js';
+import { DEFAULT_DELIVERY_LIMIT, DEFAULT_QUEUE_MAX_LENGTH } from '../broker/topology.js';
 import type { EnvReader } from '../config.js';
 import { createInProcessTaskQueue } from '../queue/in-process-task-queue.js';
 import { queueMetrics } from '../queue/queue-metrics.js';
@@ -19,6 +19,8 @@ export interface QueueSettings {
   /** Prepended to every exchange and queue name (default none), to run several deployments on one vhost. */
   prefix: string;
   deliveryLimit: number;
+  /** Messages a work queue holds at most; past it POST /task is 503 with Retry-After. */
+  maxLength: number;
   /** The broker's max_message_size; the API checks its largest task fits. */
   maxMessageBytes: number;
   confirmTimeoutMs: number;
@@ -29,6 +31,7 @@ export function readQueueSettings(read: EnvReader): QueueSettings {
     amqpUrl: read.optionalString('AMQP_URL'),
     prefix: read.string('QUEUE_PREFIX', ''),
     deliveryLimit: read.int('DELIVERY_LIMIT', DEFAULT_DELIVERY_LIMIT, { min: 0, max: 1000 }),
+    maxLength: read.int('QUEUE_MAX_LENGTH', DEFAULT_QUEUE_MAX_LENGTH, { min: 1 }),
     maxMessageBytes: read.int('AMQP_MAX_MESSAGE_BYTES', DEFAULT_MAX_MESSAGE_BYTES, { min: 1024 }),
     confirmTimeoutMs: read.duration('PUBLISH_TIMEOUT', 5000, { minMs: 100 }),
   };
@@ -47,6 +50,7 @@ export function openTaskQueue(
     return createInProcessTaskQueue({
       deliveryLimit: settings.deliveryLimit,
       maxMessageBytes: settings.maxMessageBytes,
+      maxLength: settings.maxLength,
       metrics,
       log,
     });
@@ -59,6 +63,7 @@ export function openTaskQueue(
     connectionName,
     prefix: settings.prefix,
     deliveryLimit: settings.deliveryLimit,
+    maxLength: settings.maxLength,
     maxMessageBytes: settings.maxMessageBytes,
     confirmTimeoutMs: settings.confirmTimeoutMs,
   });

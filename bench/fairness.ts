@@ -1,0 +1,79 @@
+/**
+ * Fairness between users: how long user B's one task waits to start while user A has a backlog. A stand-in
+ * worker (SLOTS tasks at once, each TASK_MS long) consumes the in-process queue behind the real API; A posts
+ * 100 tasks, then B posts one. Measured with the per-user in-flight cap off (1000) and at its default (20),
+ * against a baseline measured in the same run: B alone, on an idle queue.
+ *
+ *   node --conditions=conveyor-src --import tsx bench/fairness.ts
+ */
+import { createInProcessTaskQueue, createLogger, type TaskMessage } from '@conveyor/shared';
+import { Registry } from 'prom-client';
+import { createApiServer } from '../packages/api/src/api-server.js';
+import { readApiConfig } from '../packages/api/src/config.js';
+
+const SLOTS = 2;
+const TASK_MS = 200;
+const BACKLOG = 100;
+const log = createLogger({ service: 'bench', level: 'silent' });
+const code = { translator: 'python3', code: 'print(1)' };
+
+async function waitForB(cap: number, backlog: number): Promise<{ waitMs: number; admitted: number }> {
+  const queue = createInProcessTaskQueue({ log });
+  const { app } = await createApiServer({
+    config: readApiConfig({ BCRYPT_COST: '4', MAX_TASKS_IN_FLIGHT: String(cap) }),
+    publisher: queue.publisher,
+    logger: log,
+    registry: new Registry(),
+  });
+  const tokens: Record<string, string> = {};
+  for (const name of ['user-a', 'user-b']) {
+    await app.inject({ method: 'POST', url: '/register', payload: { username: name, password: 'password123' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/login',
+      payload: { username: name, password: 'password123' },
+    });
+    tokens[name] = res.json().token;
+  }
+  // When each task started; B's may start before its POST has returned.
+  const startedAt = new Map<string, number>();
+  queue.consume(
+    'code',
+    async (delivery) => {
+      const message = JSON.parse(String(delivery.body)) as TaskMessage;
+      startedAt.set(message.task_id, performance.now());
+      await new Promise((r) => setTimeout(r, TASK_MS));
+      // The stand-in worker commits as a real one does, which frees A's place under the cap.
+      await app.inject({
+        method: 'POST',
+        url: '/commit',
+        headers: { authorization: `Bearer ${message.commit_token}` },
+        payload: { task_id: message.task_id, status: 'failed', error: { code: 'bench', message: 'done' } },
+      });
+      return 'ack';
+    },
+    { prefetch: SLOTS },
+  );
+  const post = (user: string) =>
+    app.inject({ method: 'POST', url: '/task', headers: { authorization: `Bearer ${tokens[user]}` }, payload: code });
+  let admitted = 0;
+  for (let i = 0; i < backlog; i++) if ((await post('user-a')).statusCode === 201) admitted++;
+  const posted = performance.now();
+  const bTask = (await post('user-b')).json().task_id as string;
+  while (!startedAt.has(bTask)) await new Promise((r) => setTimeout(r, 5));
+  const waitMs = startedAt.get(bTask)! - posted;
+  await queue.close();
+  await app.close();
+  return { waitMs, admitted };
+}
+
+const baseline = await waitForB(1000, 0);
+console.log(`worker: ${SLOTS} slots, ${TASK_MS} ms a task; A posts ${BACKLOG}, then B posts 1`);
+console.log(`baseline (idle queue): B starts after ${baseline.waitMs.toFixed(0)} ms`);
+for (const cap of [1000, 20]) {
+  const { waitMs, admitted } = await waitForB(cap, BACKLOG);
+  console.log(
+    `cap ${cap === 1000 ? 'off' : cap}: A had ${admitted} admitted; B starts after ${waitMs.toFixed(0)} ms ` +
+      `= ${(waitMs / TASK_MS).toFixed(1)} task durations (${(waitMs / Math.max(1, baseline.waitMs)).toFixed(0)}x baseline)`,
+  );
+}
