@@ -43,7 +43,15 @@ export interface ApiConfig {
   /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>`. */
   metricsToken: string | undefined;
   queue: QueueSettings;
+  /** PostgreSQL for users, sessions, tasks and throttles (shared by replicas); unset: RAM, this process only. */
+  database: DatabaseConfig | undefined;
   shutdownGraceMs: number;
+}
+
+export interface DatabaseConfig {
+  url: string;
+  schema: string;
+  poolSize: number;
 }
 
 const MiB = 1024 * 1024;
@@ -78,6 +86,7 @@ export function readApiConfig(env: Record<string, string | undefined> = process.
     registrationsPerMinute: read.int('REGISTRATIONS_PER_MINUTE', 60, { min: 1 }),
     metricsToken: read.optionalString('METRICS_TOKEN'),
     queue: readQueueSettings(read),
+    database: readDatabaseConfig(read),
     shutdownGraceMs: read.duration('SHUTDOWN_GRACE', 10_000, { minMs: 0 }),
   };
   // Inputs travel inside the message: the largest image the API accepts must fit the broker's limit.
@@ -103,4 +112,18 @@ function originOf(read: EnvReader, name: string): string | undefined {
     read.fail(`${name}=${JSON.stringify(raw)}: expected a URL such as https://tasks.example.org`);
     return undefined;
   }
+}
+
+function readDatabaseConfig(read: EnvReader): DatabaseConfig | undefined {
+  const url = read.optionalString('DATABASE_URL');
+  const schema = read.string('DATABASE_SCHEMA', 'public');
+  const poolSize = read.int('DATABASE_POOL_SIZE', 10, { min: 1, max: 100 });
+  if (url === undefined) return undefined;
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    read.fail('DATABASE_URL: expected a postgres:// URL such as postgres://conveyor:secret@db:5432/conveyor');
+  }
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    read.fail(`DATABASE_SCHEMA=${JSON.stringify(schema)}: expected a lower-case SQL name such as conveyor`);
+  }
+  return { url, schema, poolSize };
 }
