@@ -16,9 +16,10 @@ test('a worker takes nothing while its dependency is down, and works the waiting
   const queue = createInProcessTaskQueue({ deliveryLimit: 2 });
   let dockerUp = false;
   const handled: string[] = [];
-  const settings = readWorkerSettings(new EnvReader({ API_URL: api.url, HEALTH_PORT: '0', CONCURRENCY: '1' }), {
-    healthPort: 0,
-  });
+  const settings = readWorkerSettings(
+    new EnvReader({ API_URL: api.url, HEALTH_PORT: '0', CONCURRENCY: '1' }),
+    'image-processor',
+  );
   const service = await startWorkerService({
     type: 'code',
     queue,
