@@ -41,14 +41,13 @@ export class EnvReader {
   }
 
   /** A duration such as `24h`, `15m`, `30s`, `500ms`, or a bare number of seconds; returned in milliseconds. */
-  duration(name: string, fallbackMs: number, { minMs = 0 } = {}): number {
+  duration(name: string, fallbackMs: number, { minMs = 0, maxMs = Number.POSITIVE_INFINITY } = {}): number {
     const raw = this.env[name];
     if (raw === undefined || raw === '') return fallbackMs;
     const ms = parseDuration(raw);
-    if (ms === undefined || ms < minMs) {
-      this.problems.push(
-        `${name}=${JSON.stringify(raw)}: expected a duration like 30s, 15m, 24h (at least ${minMs} ms)`,
-      );
+    if (ms === undefined || ms < minMs || ms > maxMs) {
+      const bounds = Number.isFinite(maxMs) ? `from ${minMs} to ${maxMs} ms` : `at least ${minMs} ms`;
+      this.problems.push(`${name}=${JSON.stringify(raw)}: expected a duration like 30s, 15m, 24h (${bounds})`);
       return fallbackMs;
     }
     return ms;
@@ -84,7 +83,10 @@ export class EnvReader {
       case 'int':
         return this.int(name, fallback as number, { min: setting.min, max: setting.max }) as SettingValue<S>;
       case 'duration':
-        return this.duration(name, fallback as number, { minMs: setting.minMs }) as SettingValue<S>;
+        return this.duration(name, fallback as number, {
+          minMs: setting.minMs,
+          maxMs: setting.maxMs,
+        }) as SettingValue<S>;
       case 'bool':
         return this.bool(name, fallback as boolean) as SettingValue<S>;
       case 'string':

@@ -38,6 +38,8 @@ function allowedCell(setting: Setting): string {
       if (setting.min !== undefined) return `≥ ${setting.min}`;
       return 'an integer';
     case 'duration':
+      if (setting.maxMs !== undefined)
+        return `${formatDuration(setting.minMs ?? 0)} to ${formatDuration(setting.maxMs)}`;
       return setting.minMs ? `a duration ≥ ${formatDuration(setting.minMs)}` : 'a duration';
     case 'bool':
       return '`true`, `false`';

@@ -32,6 +32,7 @@ export interface DurationSetting extends Common {
   readonly kind: 'duration';
   readonly default: number;
   readonly minMs?: number;
+  readonly maxMs?: number;
   readonly defaultFor?: Partial<Record<Service, number>>;
 }
 

@@ -7,6 +7,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from '../broker/message-size.js';
 import { DEFAULT_DELIVERY_LIMIT, DEFAULT_QUEUE_MAX_LENGTH } from '../broker/topology.js';
 import { DEFAULT_IMAGE_COST_BUDGET } from '../contract/image-task.js';
 import { LOG_LEVELS } from '../logger.js';
+import { DEFAULT_COMMIT_RETRY_MS } from '../worker/commit-client.js';
 import { defineSettings, SERVICES, type Service } from './setting.js';
 
 const MiB = 1024 * 1024;
@@ -101,7 +102,7 @@ export const SETTINGS = defineSettings({
     kind: 'optional',
     services: API,
     description:
-      "the API's public URL; the cookie origin check compares `Origin` with it (and `TRUSTED_ORIGINS`). **Unset:** the request's own scheme and `Host` count as the API's origin",
+      "the API's public URL; the cookie origin check compares `Origin` with it (and `TRUSTED_ORIGINS`). **Unset:** the request's own scheme and `Host` count as the API's origin, so set it on a public deployment",
   },
   TRUSTED_ORIGINS: {
     group: 'Accounts',
@@ -229,6 +230,17 @@ export const SETTINGS = defineSettings({
     services: WORKERS,
     description: 'where `POST /commit` is',
   },
+  COMMIT_HOLD: {
+    group: 'Workers',
+    kind: 'duration',
+    default: DEFAULT_COMMIT_RETRY_MS,
+    minMs: SECOND,
+    // RabbitMQ's default consumer_timeout is 30 min; a hold (plus the task's own run) must end well before it.
+    maxMs: 25 * 60 * SECOND,
+    services: WORKERS,
+    description:
+      "how long a worker holds a result the API does not take (down, unreachable, 5xx), retrying with back-off, the message unacked (no delivery burned, the task not re-run); then the task goes back to the queue. At most `25m`: RabbitMQ's `consumer_timeout` (30 min by default) closes a channel whose message stays unacked longer",
+  },
   CONCURRENCY: {
     group: 'Workers',
     kind: 'int',
@@ -247,7 +259,8 @@ export const SETTINGS = defineSettings({
     min: -1,
     max: 65535,
     services: WORKERS,
-    description: '`/healthz`, `/readyz`, `/metrics`; `0` = a free port, `-1` = off',
+    description:
+      '`/healthz` (503 when a task is stuck far past its limits: restart it), `/readyz` (the broker, the API, Docker), `/metrics`; `0` = a free port, `-1` = off',
   },
   HEALTH_HOST: {
     group: 'Workers',
