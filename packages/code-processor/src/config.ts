@@ -27,6 +27,10 @@ export function readCodeProcessorConfig(env: Record<string, string | undefined> 
       default: read.int('MEMORY_LIMIT_MB', d.memoryMb.default, { min: 16 }),
       cap: read.int('MEMORY_CAP_MB', d.memoryMb.cap, { min: 16 }),
     },
+    totalTimeMs: {
+      default: read.duration('TOTAL_TIME_LIMIT', d.totalTimeMs.default, { minMs: 100 }),
+      cap: read.duration('TOTAL_TIME_CAP', d.totalTimeMs.cap, { minMs: 100 }),
+    },
     compileTimeMs: read.duration('COMPILE_TIME_LIMIT', d.compileTimeMs, { minMs: 100 }),
     compileMemoryMb: read.int('COMPILE_MEMORY_MB', d.compileMemoryMb, { min: 64 }),
     cpus: read.int('SANDBOX_CPUS', d.cpus, { min: 1, max: 64 }),
