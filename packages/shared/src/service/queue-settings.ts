@@ -7,7 +7,7 @@ import type { Registry } from 'prom-client';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../broker/message-size.js';
 import { redactUrl } from '../broker/rabbit-connection.js';
 import { createRabbitTaskQueue } from '../broker/rabbit-task-queue.js';
-import { DEFAULT_DELIVERY_LIMIT, DEFAULT_QUEUE_MAX_LENGTH } from '../broker/topology.js';
+import { DEFAULT_DELIVERY_LIMIT, DEFAULT_QUEUE_MAX_LENGTH, normalizeQueuePrefix } from '../broker/topology.js';
 import type { EnvReader } from '../config.js';
 import { createInProcessTaskQueue } from '../queue/in-process-task-queue.js';
 import { queueMetrics } from '../queue/queue-metrics.js';
@@ -16,7 +16,7 @@ import type { TaskQueue } from '../queue/task-queue.js';
 export interface QueueSettings {
   /** RabbitMQ's URL; undefined = the in-process queue. */
   amqpUrl: string | undefined;
-  /** Prepended to every exchange and queue name (default none), to run several deployments on one vhost. */
+  /** Prepended to every exchange and queue name with a dot (default none), to run several deployments on one vhost. */
   prefix: string;
   deliveryLimit: number;
   /** Messages a work queue holds at most; past it POST /task is 503 with Retry-After. */
@@ -29,12 +29,22 @@ export interface QueueSettings {
 export function readQueueSettings(read: EnvReader): QueueSettings {
   return {
     amqpUrl: read.optionalString('AMQP_URL'),
-    prefix: read.string('QUEUE_PREFIX', ''),
+    prefix: queuePrefix(read),
     deliveryLimit: read.int('DELIVERY_LIMIT', DEFAULT_DELIVERY_LIMIT, { min: 0, max: 1000 }),
     maxLength: read.int('QUEUE_MAX_LENGTH', DEFAULT_QUEUE_MAX_LENGTH, { min: 1 }),
     maxMessageBytes: read.int('AMQP_MAX_MESSAGE_BYTES', DEFAULT_MAX_MESSAGE_BYTES, { min: 1024 }),
     confirmTimeoutMs: read.duration('PUBLISH_TIMEOUT', 5000, { minMs: 100 }),
   };
+}
+
+function queuePrefix(read: EnvReader): string {
+  const prefix = read.string('QUEUE_PREFIX', '');
+  try {
+    return normalizeQueuePrefix(prefix);
+  } catch (error) {
+    read.fail(`QUEUE_PREFIX: ${(error as Error).message}`);
+    return '';
+  }
 }
 
 /** Opens the queue the settings name and logs which one is in use. */
@@ -60,7 +70,8 @@ export function openTaskQueue(
     url: settings.amqpUrl,
     log,
     metrics,
-    connectionName,
+    // The prefix names the connection too, so an operator (or a fault test) can tell deployments apart.
+    connectionName: `${settings.prefix}${connectionName}`,
     prefix: settings.prefix,
     deliveryLimit: settings.deliveryLimit,
     maxLength: settings.maxLength,
