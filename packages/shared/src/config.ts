@@ -10,6 +10,8 @@ export class ConfigError extends Error {
   }
 }
 
+import { defaultOf, type Service, type Setting, type SettingValue } from './settings/setting.js';
+
 type Env = Record<string, string | undefined>;
 
 /** Collects settings from an environment, remembering every problem until `done()`. */
@@ -68,6 +70,32 @@ export class EnvReader {
       return fallback;
     }
     return raw as T;
+  }
+
+  /**
+   * A setting of the table (settings-table.ts), with its default for `service`; `computedDefault` stands in
+   * for a default known only at start (say, the number of CPUs).
+   */
+  setting<S extends Setting>(setting: S, service?: Service, computedDefault?: number): SettingValue<S> {
+    const fallback = computedDefault ?? defaultOf(setting, service);
+    const { name } = setting;
+    switch (setting.kind) {
+      case 'int':
+        return this.int(name, fallback as number, { min: setting.min, max: setting.max }) as SettingValue<S>;
+      case 'duration':
+        return this.duration(name, fallback as number, {
+          minMs: setting.minMs,
+          maxMs: setting.maxMs,
+        }) as SettingValue<S>;
+      case 'bool':
+        return this.bool(name, fallback as boolean) as SettingValue<S>;
+      case 'string':
+        return this.string(name, fallback as string) as SettingValue<S>;
+      case 'choice':
+        return this.oneOf(name, setting.choices, fallback as string) as SettingValue<S>;
+      case 'optional':
+        return this.optionalString(name) as SettingValue<S>;
+    }
   }
 
   /** Records a problem found by a cross-field check. */

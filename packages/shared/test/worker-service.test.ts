@@ -17,9 +17,10 @@ test('a worker takes nothing while its dependency is down, and works the waiting
   const queue = createInProcessTaskQueue({ deliveryLimit: 2 });
   let dockerUp = false;
   const handled: string[] = [];
-  const settings = readWorkerSettings(new EnvReader({ API_URL: api.url, HEALTH_PORT: '0', CONCURRENCY: '1' }), {
-    healthPort: 0,
-  });
+  const settings = readWorkerSettings(
+    new EnvReader({ API_URL: api.url, HEALTH_PORT: '0', CONCURRENCY: '1' }),
+    'image-processor',
+  );
   const service = await startWorkerService({
     type: 'code',
     queue,
@@ -78,7 +79,7 @@ async function serviceFixture(
   const queue = createInProcessTaskQueue({ deliveryLimit: 2 });
   const settings = readWorkerSettings(
     new EnvReader({ API_URL: api.url, HEALTH_PORT: '0', CONCURRENCY: '1', ...options.env }),
-    { healthPort: 0 },
+    'code-processor',
   );
   const service = await startWorkerService({
     type: 'code',
@@ -106,7 +107,7 @@ async function serviceFixture(
 test('COMMIT_HOLD sets how long a finished result is held; at least 10 minutes by default, under the broker consumer timeout', () => {
   const read = (env: Record<string, string>) => {
     const reader = new EnvReader(env);
-    const settings = readWorkerSettings(reader, { healthPort: 0 });
+    const settings = readWorkerSettings(reader, 'code-processor');
     reader.done();
     return settings;
   };

@@ -4,14 +4,14 @@
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { DEFAULT_MAX_MESSAGE_BYTES } from '../broker/message-size.js';
 import { redactUrl } from '../broker/rabbit-connection.js';
 import { createRabbitTaskQueue } from '../broker/rabbit-task-queue.js';
-import { DEFAULT_DELIVERY_LIMIT, DEFAULT_QUEUE_MAX_LENGTH, normalizeQueuePrefix } from '../broker/topology.js';
+import { normalizeQueuePrefix } from '../broker/topology.js';
 import type { EnvReader } from '../config.js';
 import { createInProcessTaskQueue } from '../queue/in-process-task-queue.js';
 import { queueMetrics } from '../queue/queue-metrics.js';
 import type { TaskQueue } from '../queue/task-queue.js';
+import { SETTINGS } from '../settings/settings-table.js';
 
 export interface QueueSettings {
   /** RabbitMQ's URL; undefined = the in-process queue. */
@@ -28,17 +28,17 @@ export interface QueueSettings {
 
 export function readQueueSettings(read: EnvReader): QueueSettings {
   return {
-    amqpUrl: read.optionalString('AMQP_URL'),
+    amqpUrl: read.setting(SETTINGS.AMQP_URL),
     prefix: queuePrefix(read),
-    deliveryLimit: read.int('DELIVERY_LIMIT', DEFAULT_DELIVERY_LIMIT, { min: 0, max: 1000 }),
-    maxLength: read.int('QUEUE_MAX_LENGTH', DEFAULT_QUEUE_MAX_LENGTH, { min: 1 }),
-    maxMessageBytes: read.int('AMQP_MAX_MESSAGE_BYTES', DEFAULT_MAX_MESSAGE_BYTES, { min: 1024 }),
-    confirmTimeoutMs: read.duration('PUBLISH_TIMEOUT', 5000, { minMs: 100 }),
+    deliveryLimit: read.setting(SETTINGS.DELIVERY_LIMIT),
+    maxLength: read.setting(SETTINGS.QUEUE_MAX_LENGTH),
+    maxMessageBytes: read.setting(SETTINGS.AMQP_MAX_MESSAGE_BYTES),
+    confirmTimeoutMs: read.setting(SETTINGS.PUBLISH_TIMEOUT),
   };
 }
 
 function queuePrefix(read: EnvReader): string {
-  const prefix = read.string('QUEUE_PREFIX', '');
+  const prefix = read.setting(SETTINGS.QUEUE_PREFIX);
   try {
     return normalizeQueuePrefix(prefix);
   } catch (error) {

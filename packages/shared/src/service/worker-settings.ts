@@ -1,7 +1,8 @@
-/** The settings every worker service reads the same way (see the README's configuration table). */
+/** The settings every worker service reads the same way (see docs/configuration.md). */
 import { availableParallelism } from 'node:os';
 import type { EnvReader } from '../config.js';
-import { DEFAULT_COMMIT_RETRY_MS } from '../worker/commit-client.js';
+import type { Service } from '../settings/setting.js';
+import { SETTINGS } from '../settings/settings-table.js';
 import { type QueueSettings, readQueueSettings } from './queue-settings.js';
 
 export interface WorkerSettings {
@@ -24,18 +25,15 @@ export interface WorkerSettings {
   logLevel: string;
 }
 
-/** RabbitMQ's default consumer_timeout is 30 min; a hold (plus the task's own run) must end well before it. */
-export const MAX_COMMIT_HOLD_MS = 25 * 60_000;
-
-export function readWorkerSettings(read: EnvReader, defaults: { healthPort: number }): WorkerSettings {
+export function readWorkerSettings(read: EnvReader, service: Service): WorkerSettings {
   return {
     queue: readQueueSettings(read),
-    apiUrl: read.string('API_URL', 'http://127.0.0.1:8000'),
-    concurrency: read.int('CONCURRENCY', availableParallelism(), { min: 1, max: 256 }),
-    healthPort: read.int('HEALTH_PORT', defaults.healthPort, { min: -1, max: 65535 }),
-    healthHost: read.string('HEALTH_HOST', '127.0.0.1'),
-    commitHoldMs: read.duration('COMMIT_HOLD', DEFAULT_COMMIT_RETRY_MS, { minMs: 1000, maxMs: MAX_COMMIT_HOLD_MS }),
-    shutdownGraceMs: read.duration('SHUTDOWN_GRACE', 30_000, { minMs: 0 }),
-    logLevel: read.oneOf('LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], 'info'),
+    apiUrl: read.setting(SETTINGS.API_URL),
+    concurrency: read.setting(SETTINGS.CONCURRENCY, service, availableParallelism()),
+    healthPort: read.setting(SETTINGS.HEALTH_PORT, service),
+    healthHost: read.setting(SETTINGS.HEALTH_HOST),
+    commitHoldMs: read.setting(SETTINGS.COMMIT_HOLD),
+    shutdownGraceMs: read.setting(SETTINGS.SHUTDOWN_GRACE, service),
+    logLevel: read.setting(SETTINGS.LOG_LEVEL),
   };
 }
