@@ -27,6 +27,10 @@ export function readCodeProcessorConfig(env: Record<string, string | undefined> 
       default: read.setting(SETTINGS.MEMORY_LIMIT_MB),
       cap: read.setting(SETTINGS.MEMORY_CAP_MB),
     },
+    totalTimeMs: {
+      default: read.setting(SETTINGS.TOTAL_TIME_LIMIT),
+      cap: read.setting(SETTINGS.TOTAL_TIME_CAP),
+    },
     compileTimeMs: read.setting(SETTINGS.COMPILE_TIME_LIMIT),
     compileMemoryMb: read.setting(SETTINGS.COMPILE_MEMORY_MB),
     cpus: read.setting(SETTINGS.SANDBOX_CPUS),

@@ -11,6 +11,8 @@ export interface SandboxLimitsConfig {
   runTimeMs: { default: number; cap: number };
   /** Run memory (RAM, swap off) when the task does not ask, and the most it may ask for. */
   memoryMb: { default: number; cap: number };
+  /** The whole task (compile and every run): when the task does not ask, and the most it may ask for. */
+  totalTimeMs: { default: number; cap: number };
   /** Compile wall time and memory: fixed by the server, a task cannot change them. */
   compileTimeMs: number;
   compileMemoryMb: number;
@@ -30,6 +32,7 @@ export interface SandboxLimitsConfig {
 export const DEFAULT_SANDBOX_LIMITS: Readonly<SandboxLimitsConfig> = Object.freeze({
   runTimeMs: { default: SETTINGS.RUN_TIME_LIMIT.default, cap: SETTINGS.RUN_TIME_CAP.default },
   memoryMb: { default: SETTINGS.MEMORY_LIMIT_MB.default, cap: SETTINGS.MEMORY_CAP_MB.default },
+  totalTimeMs: { default: SETTINGS.TOTAL_TIME_LIMIT.default, cap: SETTINGS.TOTAL_TIME_CAP.default },
   compileTimeMs: SETTINGS.COMPILE_TIME_LIMIT.default,
   compileMemoryMb: SETTINGS.COMPILE_MEMORY_MB.default,
   cpus: SETTINGS.SANDBOX_CPUS.default,
@@ -43,6 +46,7 @@ export const DEFAULT_SANDBOX_LIMITS: Readonly<SandboxLimitsConfig> = Object.free
 /** The limits one task runs under, after clamping. */
 export interface TaskSandboxLimits {
   runTimeMs: number;
+  totalTimeMs: number;
   compileTimeMs: number;
   runMemoryBytes: number;
   compileMemoryBytes: number;
@@ -64,6 +68,7 @@ export function limitsForTask(
 ): TaskSandboxLimits {
   return {
     runTimeMs: clamp(requested.time_ms ?? config.runTimeMs.default, config.runTimeMs.cap),
+    totalTimeMs: clamp(requested.total_time_ms ?? config.totalTimeMs.default, config.totalTimeMs.cap),
     compileTimeMs: config.compileTimeMs,
     runMemoryBytes: clamp(requested.memory_mb ?? config.memoryMb.default, config.memoryMb.cap) * MiB,
     compileMemoryBytes: config.compileMemoryMb * MiB,
@@ -81,6 +86,7 @@ export function sandboxLimitsProblems(config: SandboxLimitsConfig): string[] {
   for (const [name, pair] of [
     ['runTimeMs', config.runTimeMs],
     ['memoryMb', config.memoryMb],
+    ['totalTimeMs', config.totalTimeMs],
   ] as const) {
     if (pair.default > pair.cap) problems.push(`${name}: the default (${pair.default}) is above the cap (${pair.cap})`);
   }

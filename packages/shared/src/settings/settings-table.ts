@@ -371,6 +371,22 @@ export const SETTINGS = defineSettings({
     services: CODE,
     description: 'the most run memory a task may ask for',
   },
+  TOTAL_TIME_LIMIT: {
+    group: 'Code sandbox',
+    kind: 'duration',
+    default: 60 * SECOND,
+    minMs: 100,
+    services: CODE,
+    description: 'wall time for all of a task (compile and every test) when it does not ask',
+  },
+  TOTAL_TIME_CAP: {
+    group: 'Code sandbox',
+    kind: 'duration',
+    default: 120 * SECOND,
+    minMs: 100,
+    services: CODE,
+    description: 'the most total wall time a task may ask for',
+  },
   COMPILE_TIME_LIMIT: {
     group: 'Code sandbox',
     kind: 'duration',
