@@ -32,13 +32,16 @@ export class RateLimiter {
     this.hits.set(key, times);
   }
 
+  /** Forgets `key`'s hits (a correct password clears that pair's failures). */
   reset(key: string): void {
     this.hits.delete(key);
   }
 
-  /** Drops keys whose window has passed; call periodically. */
-  sweep(): void {
+  /** Drops the keys whose window has passed (call periodically); returns how many it dropped. */
+  sweep(): number {
+    const before = this.hits.size;
     for (const key of this.hits.keys()) this.live(key);
+    return before - this.hits.size;
   }
 
   private live(key: string): number[] {
