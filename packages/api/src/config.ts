@@ -1,10 +1,12 @@
 /** The API's settings, read from the environment and validated at start (see the README's table). */
 import {
+  assertMessageSizeBudget,
   DEFAULT_IMAGE_COST_BUDGET,
   EnvReader,
+  LOG_LEVELS,
   largestCommitBytes,
-  messageSizeBudget,
   type QueueSettings,
+  readImageLimits,
   readQueueSettings,
 } from '@conveyor/shared';
 
@@ -50,10 +52,11 @@ const MiB = 1024 * 1024;
 
 export function readApiConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
   const read = new EnvReader(env);
+  const imageLimits = readImageLimits(read);
   const config: ApiConfig = {
     port: read.int('PORT', 8000, { min: 0, max: 65535 }),
     host: read.string('HOST', '127.0.0.1'),
-    logLevel: read.oneOf('LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], 'info'),
+    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     bcryptCost: read.int('BCRYPT_COST', 12, { min: 4, max: 15 }),
     sessionTtlMs: read.duration('SESSION_TTL', 24 * 3_600_000, { minMs: 1000 }),
     trustProxy: read.bool('TRUST_PROXY', false),
@@ -69,8 +72,8 @@ export function readApiConfig(env: Record<string, string | undefined> = process.
     maxTasksInFlight: read.int('MAX_TASKS_IN_FLIGHT', 20, { min: 1 }),
     imageCostBudget: read.int('IMAGE_COST_BUDGET', DEFAULT_IMAGE_COST_BUDGET, { min: 1 }),
     loginDelayMaxMs: read.duration('LOGIN_DELAY_MAX', 3000, { minMs: 0 }),
-    maxImageBytes: read.int('MAX_IMAGE_BYTES', 10 * MiB, { min: 1024, max: 64 * MiB }),
-    maxImagePixels: read.int('MAX_IMAGE_PIXELS', 40_000_000, { min: 1, max: 268_402_689 }),
+    maxImageBytes: imageLimits.maxBytes,
+    maxImagePixels: imageLimits.maxPixels,
     maxCommitBytes: 0, // derived below from the image caps
     finishedTaskTtlMs: read.duration('TASK_TTL', 24 * 3_600_000, { minMs: 1000 }),
     resultByteBudget: read.int('RESULT_BYTE_BUDGET', 512 * MiB, { min: MiB }),
@@ -81,12 +84,10 @@ export function readApiConfig(env: Record<string, string | undefined> = process.
     shutdownGraceMs: read.duration('SHUTDOWN_GRACE', 10_000, { minMs: 0 }),
   };
   // Inputs travel inside the message: the largest image the API accepts must fit the broker's limit.
-  const budget = messageSizeBudget(config.maxImageBytes, config.queue.maxMessageBytes);
-  if (!budget.fits) {
-    read.fail(
-      `MAX_IMAGE_BYTES=${config.maxImageBytes} does not fit a ${config.queue.maxMessageBytes}-byte broker message ` +
-        `(base64 plus envelope: ${budget.largestImageMessageBytes} bytes); the largest that fits is ${budget.maxImageBytesThatFit}`,
-    );
+  try {
+    assertMessageSizeBudget(config.maxImageBytes, config.queue.maxMessageBytes);
+  } catch (error) {
+    read.fail((error as Error).message);
   }
   config.maxCommitBytes = largestCommitBytes(config.maxImagePixels);
   read.done();

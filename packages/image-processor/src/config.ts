@@ -1,5 +1,11 @@
 /** The image-processor's settings, read from the environment and validated at start. */
-import { EnvReader, type ImageLimits, readWorkerSettings, type WorkerSettings } from '@conveyor/shared';
+import {
+  EnvReader,
+  type ImageLimits,
+  readImageLimits,
+  readWorkerSettings,
+  type WorkerSettings,
+} from '@conveyor/shared';
 
 export interface ImageProcessorConfig {
   worker: WorkerSettings;
@@ -13,10 +19,7 @@ export function readImageProcessorConfig(env: Record<string, string | undefined>
   const read = new EnvReader(env);
   const config: ImageProcessorConfig = {
     worker: readWorkerSettings(read, { healthPort: 8082 }),
-    limits: {
-      maxBytes: read.int('MAX_IMAGE_BYTES', 10 * 1024 * 1024, { min: 1024 }),
-      maxPixels: read.int('MAX_IMAGE_PIXELS', 40_000_000, { min: 1, max: 268_402_689 }),
-    },
+    limits: readImageLimits(read),
     deadlineMs: read.duration('IMAGE_TASK_DEADLINE', 60_000, { minMs: 100 }),
   };
   read.done();

@@ -4,6 +4,7 @@ import {
   CODE_LIMIT_BOUNDS,
   FILTER_NAMES,
   isFieldError,
+  isTaskId,
   MAX_FILTER_CHAIN,
   nullable,
   PublishError,
@@ -17,7 +18,7 @@ import { errorResponse, sendError, sendFieldError } from '../http/api-error.js';
 import { chooseResultFormat } from './result-format.js';
 import { type IntakeLimits, parseTaskBody } from './task-intake.js';
 import type { TaskService } from './task-service.js';
-import { isTaskId, resultView, statusView } from './task-views.js';
+import { resultView, statusView } from './task-views.js';
 
 export interface TasksRoutesOptions {
   tasks: TaskService;

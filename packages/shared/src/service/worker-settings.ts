@@ -1,6 +1,7 @@
 /** The settings every worker service reads the same way (see the README's configuration table). */
 import { availableParallelism } from 'node:os';
 import type { EnvReader } from '../config.js';
+import { LOG_LEVELS } from '../logger.js';
 import { type QueueSettings, readQueueSettings } from './queue-settings.js';
 
 export interface WorkerSettings {
@@ -25,6 +26,6 @@ export function readWorkerSettings(read: EnvReader, defaults: { healthPort: numb
     healthPort: read.int('HEALTH_PORT', defaults.healthPort, { min: -1, max: 65535 }),
     healthHost: read.string('HEALTH_HOST', '127.0.0.1'),
     shutdownGraceMs: read.duration('SHUTDOWN_GRACE', 30_000, { minMs: 0 }),
-    logLevel: read.oneOf('LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], 'info'),
+    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
   };
 }
