@@ -5,6 +5,7 @@ import {
   FILTER_NAMES,
   fieldError,
   isFieldError,
+  isTaskId,
   MAX_FILTER_CHAIN,
   nullable,
   PublishError,
@@ -19,7 +20,7 @@ import { chooseResultFormat } from './result-format.js';
 import { decodeCursor, encodeCursor } from './task-cursor.js';
 import { type IntakeLimits, parseTaskBody } from './task-intake.js';
 import type { TaskService } from './task-service.js';
-import { isTaskId, resultView, statusView } from './task-views.js';
+import { resultView, statusView } from './task-views.js';
 
 export interface TasksRoutesOptions {
   tasks: TaskService;
