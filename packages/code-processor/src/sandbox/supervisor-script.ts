@@ -159,9 +159,9 @@ sub spawn {
   my $pid = fork();
   fail("fork failed: $!") unless defined $pid;
   if ($pid == 0) {
-    if (defined $cwd) { chdir($cwd) or POSIX::_exit(126) }
     open(STDIN, '<', $stdin) or POSIX::_exit(126);
     if (defined $stdout) { open(STDOUT, '>', $stdout) or POSIX::_exit(126); open(STDERR, '>', $stderr) or POSIX::_exit(126); }
+    if (defined $cwd) { chdir($cwd) or POSIX::_exit(126) }
     exec { $argv[0] } @argv;
     syswrite STDERR, "cannot run $argv[0]: $!\n";
     POSIX::_exit(127);
