@@ -51,6 +51,16 @@ describe('POST /task: code tasks as a judge', () => {
     });
   });
 
+  test('the translator table: node and its aliases, like every other entry', async () => {
+    const { app, login, publisher } = await buildHarness();
+    const { auth } = await login();
+    for (const language of ['node', 'NodeJS', 'javascript', 'js']) {
+      const res = await app.inject({ method: 'POST', url: '/task', headers: auth, payload: { language, code: 'x' } });
+      assert.equal(res.statusCode, 201, res.body);
+      assert.equal((publisher.published.at(-1)?.payload as { translator: string }).translator, 'node');
+    }
+  });
+
   test('a plain task is queued exactly as before: no judge fields appear', async () => {
     const { app, login, publisher } = await buildHarness();
     const { auth } = await login();
@@ -112,6 +122,8 @@ describe('POST /task: code tasks as a judge', () => {
       [gcc({ tests: [{}], args: ['a'] }), 400, 'args'],
       [gcc({ tests: [{}], stdin: 'x' }), 400, 'stdin'],
       [gcc({ limits: { total_time_ms: 10 } }), 400, 'limits.total_time_ms'],
+      [{ translator: 'constructor', code: 'x' }, 400, 'translator'],
+      [{ language: '__proto__', code: 'x' }, 400, 'language'],
     ];
     for (const [payload, status, field] of cases) {
       const res = await app.inject({ method: 'POST', url: '/task', headers: auth, payload: payload as object });
