@@ -2,7 +2,7 @@
  * Every sandbox limit in one place: the server's defaults and caps, and how a task's own request is clamped.
  * The worker's main reads environment variables into a SandboxLimitsConfig; DEFAULT_SANDBOX_LIMITS is the fallback.
  */
-import type { CodeLimits } from '@conveyor/shared';
+import { type CodeLimits, SETTINGS } from '@conveyor/shared';
 
 const MiB = 1024 * 1024;
 
@@ -28,16 +28,18 @@ export interface SandboxLimitsConfig {
   openFiles: number;
 }
 
+/** The defaults of the settings table (SETTINGS), for code that runs a sandbox without reading a config. */
 export const DEFAULT_SANDBOX_LIMITS: Readonly<SandboxLimitsConfig> = Object.freeze({
-  runTimeMs: { default: 5_000, cap: 15_000 },
-  memoryMb: { default: 256, cap: 1_024 },
-  totalTimeMs: { default: 60_000, cap: 120_000 },
-  compileTimeMs: 10_000,
-  compileMemoryMb: 256,
-  cpus: 1,
-  pids: 64,
-  outputBytes: 64 * 1024,
-  filesBytes: 16 * MiB,
+  runTimeMs: { default: SETTINGS.RUN_TIME_LIMIT.default, cap: SETTINGS.RUN_TIME_CAP.default },
+  memoryMb: { default: SETTINGS.MEMORY_LIMIT_MB.default, cap: SETTINGS.MEMORY_CAP_MB.default },
+  totalTimeMs: { default: SETTINGS.TOTAL_TIME_LIMIT.default, cap: SETTINGS.TOTAL_TIME_CAP.default },
+  compileTimeMs: SETTINGS.COMPILE_TIME_LIMIT.default,
+  compileMemoryMb: SETTINGS.COMPILE_MEMORY_MB.default,
+  cpus: SETTINGS.SANDBOX_CPUS.default,
+  pids: SETTINGS.SANDBOX_PIDS.default,
+  outputBytes: SETTINGS.OUTPUT_LIMIT_BYTES.default,
+  filesBytes: SETTINGS.FILES_LIMIT_BYTES.default,
+  // Not a setting: enough for any compiler, too few to matter.
   openFiles: 256,
 });
 
