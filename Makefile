@@ -74,3 +74,4 @@ bench:
 	node --conditions=conveyor-src --import tsx bench/image-filters.ts
 	node --conditions=conveyor-src --import tsx bench/code-sandbox.ts
 	node --conditions=conveyor-src --import tsx bench/code-end-to-end.ts
+	node --conditions=conveyor-src --import tsx bench/code-tests.ts

@@ -15,6 +15,7 @@ export * from './contract/image-task.js';
 export * from './contract/schema-helpers.js';
 export * from './contract/task.js';
 export * from './contract/task-id.js';
+export * from './contract/translators.js';
 export * from './logger.js';
 export * from './queue/in-process-task-queue.js';
 export * from './queue/queue-metrics.js';
