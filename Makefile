@@ -66,3 +66,4 @@ bench:
 	node --conditions=conveyor-src --import tsx bench/image-filters.ts
 	node --conditions=conveyor-src --import tsx bench/code-sandbox.ts
 	node --conditions=conveyor-src --import tsx bench/code-end-to-end.ts
+	nice node --conditions=conveyor-src --import tsx bench/body-size-sweep.ts
