@@ -5,9 +5,9 @@
  *
  * The API runs as it is deployed: its own process (packages/api/src/main.ts) on the local RabbitMQ under a
  * unique queue prefix (deleted after), at the default LOG_LEVEL (info), its log going to a file, whose size
- * per request is printed. With PROFILE_DIR set, the API runs under `--cpu-prof` and writes its profile there.
+ * per request is printed (API_LOG_LEVEL=warn runs it without the request log). With PROFILE_DIR set, the API runs under `--cpu-prof` and writes its profile there.
  *
- *   nice node --conditions=conveyor-src --import tsx bench/status-throughput.ts [requests per round] [rounds]
+ *   nice node --conditions=conveyor-src --import tsx bench/status-throughput.ts [seconds per round] [rounds]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -18,9 +18,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger, createRabbitTaskQueue } from '@conveyor/shared';
 import autocannon from 'autocannon';
 
-const REQUESTS = Number(process.argv[2] ?? 6000);
+const SECONDS = Number(process.argv[2] ?? 3);
 const ROUNDS = Number(process.argv[3] ?? 3);
 const CONNECTIONS = 32;
+/** The API's LOG_LEVEL: info, as deployed, unless API_LOG_LEVEL says otherwise (to see what the log costs). */
+const LOG_LEVEL = process.env.API_LOG_LEVEL ?? 'info';
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 /** Fixed ports of this bench's range (18600-18699). */
 const API_PORT = 18601;
@@ -56,7 +58,7 @@ const tsx = ['--conditions=conveyor-src', '--import', 'tsx'];
 const profile = process.env.PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.PROFILE_DIR] : [];
 const api = await startServer(
   [...tsx, ...profile, 'packages/api/src/main.ts'],
-  { AMQP_URL, QUEUE_PREFIX: prefix, PORT: String(API_PORT), BCRYPT_COST: '4', LOG_LEVEL: 'info', LOG_PRETTY: '0' },
+  { AMQP_URL, QUEUE_PREFIX: prefix, PORT: String(API_PORT), BCRYPT_COST: '4', LOG_LEVEL: LOG_LEVEL, LOG_PRETTY: '0' },
   `http://127.0.0.1:${API_PORT}/healthz`,
   apiLog,
 );
@@ -106,10 +108,10 @@ async function load(server: ChildProcess, port: number): Promise<Round> {
     url: `http://127.0.0.1:${port}/status/${taskId}`,
     headers: { authorization },
     connections: CONNECTIONS,
-    amount: REQUESTS,
+    duration: SECONDS,
   });
   return {
-    rps: (result.requests.total * 1000) / (result.finish.getTime() - result.start.getTime()),
+    rps: result.requests.total / SECONDS,
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx + result.errors,
@@ -133,19 +135,20 @@ try {
   const row = (name: string, rounds: Round[]) =>
     `| ${name} | ${median(rounds.map((r) => r.rps)).toFixed(0)} | ${median(rounds.map((r) => r.p50))} ms | ${median(rounds.map((r) => r.p99))} ms | ${median(rounds.map((r) => r.cpuUs)).toFixed(0)} µs | ${rounds.map((r) => r.rps.toFixed(0)).join(', ')} |`;
   console.log(
-    `# GET /status with a bearer token, autocannon -c ${CONNECTIONS}: ${ROUNDS} rounds of ${REQUESTS} requests, alternating (shared, loaded machine)\n`,
+    `# GET /status with a bearer token, autocannon -c ${CONNECTIONS}: ${ROUNDS} rounds of ${SECONDS} s each, alternating (shared, loaded machine)\n`,
   );
   console.log(
     '| server | req/s (median round) | p50 | p99 | server CPU per request | req/s, every round |\n|---|---:|---:|---:|---:|---|',
   );
-  console.log(row('API (LOG_LEVEL=info)', ours));
+  console.log(row(`API (LOG_LEVEL=${LOG_LEVEL})`, ours));
   console.log(row('bare Fastify route, same JSON', theirs));
   const ratio = median(ours.map((r) => r.rps)) / median(theirs.map((r) => r.rps));
   const pairs = ours.map((r, k) => (r.rps / theirs[k]!.rps).toFixed(2)).join(', ');
   const cpuRatio = median(theirs.map((r) => r.cpuUs)) / median(ours.map((r) => r.cpuUs));
   console.log(`\nAPI / bare, req/s: ${ratio.toFixed(2)}x (per round: ${pairs}; target >= 0.5x)`);
   console.log(`API / bare, requests per CPU second: ${cpuRatio.toFixed(2)}x`);
-  console.log(`API log: ${(logBytes / (ROUNDS * REQUESTS)).toFixed(0)} bytes per request`);
+  const requests = ours.reduce((n, r) => n + r.rps * SECONDS, 0);
+  console.log(`API log: ${(logBytes / requests).toFixed(0)} bytes per request`);
   const failed = [...ours, ...theirs].reduce((n, r) => n + r.non2xx, 0);
   if (failed > 0) console.log(`WARNING: ${failed} requests failed or answered other than 2xx`);
 } finally {
