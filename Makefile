@@ -75,3 +75,5 @@ bench:
 	node --conditions=conveyor-src --import tsx bench/code-sandbox.ts
 	node --conditions=conveyor-src --import tsx bench/code-end-to-end.ts
 	node --conditions=conveyor-src --import tsx bench/code-tests.ts
+	nice node --conditions=conveyor-src --import tsx bench/body-size-sweep.ts
+	nice node --conditions=conveyor-src --import tsx bench/status-throughput.ts
