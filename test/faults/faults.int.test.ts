@@ -121,8 +121,9 @@ const ZERO = { lost: 0, wrong: 0, failed: 0 };
 
 test('kill -9 code worker mid-run, restart', () =>
   scenario('kill -9 code worker mid-run, restart', {}, async (s) => {
-    const worker = await s.startWorker('code');
+    const starting = s.startWorker('code');
     for (let i = 0; i < 12; i++) await s.ledger.code({ sleepS: 1 });
+    const worker = await starting;
     await waitFor(async () => (await runningSandboxes(s)) >= 2, 'two sandboxes run');
     worker.signal('SIGKILL');
     await worker.exited;
@@ -136,8 +137,9 @@ test('kill -9 code worker mid-run, restart', () =>
 
 test('kill -9 image worker', () =>
   scenario('kill -9 image worker', {}, async (s) => {
-    const worker = await s.startWorker('image');
+    // All queued first, so that the kill finds the worker mid-backlog with tasks in flight.
     for (let i = 0; i < 10; i++) await s.ledger.image();
+    const worker = await s.startWorker('image');
     await worker.waitForLine((l) => l.msg === 'task finished', 'a first finished task');
     worker.signal('SIGKILL');
     await worker.exited;
@@ -148,8 +150,9 @@ test('kill -9 image worker', () =>
 
 test('SIGTERM with a short grace: in-flight tasks handed back, no container left', () =>
   scenario('SIGTERM with a short grace', {}, async (s) => {
-    const worker = await s.startWorker('code', { SHUTDOWN_GRACE: '1s' });
+    const starting = s.startWorker('code', { SHUTDOWN_GRACE: '1s' });
     for (let i = 0; i < 6; i++) await s.ledger.code({ sleepS: 4, timeMs: 10_000 });
+    const worker = await starting;
     await waitFor(async () => (await runningSandboxes(s)) >= 2, 'two sandboxes run');
     const signalled = Date.now();
     worker.signal('SIGTERM');
@@ -172,8 +175,9 @@ test('SIGTERM with a short grace: in-flight tasks handed back, no container left
 
 test('worker ↔ API cut (a TCP proxy): results held, nothing failed or re-run', () =>
   scenario(`worker ↔ API cut for ${API_CUT_MS / 1000} s`, { apiProxy: true }, async (s) => {
-    const worker = await s.startWorker('code');
+    const starting = s.startWorker('code');
     for (let i = 0; i < 10; i++) await s.ledger.code({ sleepS: 1 });
+    const worker = await starting;
     await waitFor(async () => (await runningSandboxes(s)) >= 2, 'two sandboxes run');
     s.apiProxy!.cut();
     await sleep(Math.min(API_CUT_MS, 8000));
@@ -188,11 +192,10 @@ test('worker ↔ API cut (a TCP proxy): results held, nothing failed or re-run',
 
 test('broker connections closed server-side', () =>
   scenario('broker connections closed server-side', {}, async (s) => {
-    await s.startWorker('code');
-    await s.startWorker('image');
+    const starting = Promise.all([s.startWorker('code'), s.startWorker('image')]);
     for (let i = 0; i < 16; i++) await s.ledger.code({ sleepS: 0.3 });
     for (let i = 0; i < 4; i++) await s.ledger.image();
-    await waitFor(() => s.ledger.finalCount >= 0, 'start');
+    await starting;
     let closed = 0;
     for (let round = 0; round < 2; round++) {
       await sleep(1500);
@@ -204,8 +207,9 @@ test('broker connections closed server-side', () =>
 
 test('SIGSTOP, then SIGCONT: no false verdict', () =>
   scenario(`SIGSTOP ${STOP_MS / 1000} s, then SIGCONT`, {}, async (s) => {
-    const worker = await s.startWorker('code');
+    const starting = s.startWorker('code');
     for (let i = 0; i < 6; i++) await s.ledger.code({ sleepS: 1, timeMs: 3000 });
+    const worker = await starting;
     await waitFor(async () => (await runningSandboxes(s)) >= 2, 'two sandboxes run');
     worker.signal('SIGSTOP');
     await sleep(STOP_MS);
@@ -215,8 +219,9 @@ test('SIGSTOP, then SIGCONT: no false verdict', () =>
 
 test('Docker socket cut mid-run (a socket proxy): the worker recovers by itself', () =>
   scenario(`Docker socket cut for ${DOCKER_CUT_MS / 1000} s mid-run`, { dockerProxy: true }, async (s) => {
-    const worker = await s.startWorker('code');
+    const starting = s.startWorker('code');
     for (let i = 0; i < 10; i++) await s.ledger.code({ sleepS: 1 });
+    const worker = await starting;
     await waitFor(async () => (await runningSandboxes(s)) >= 2, 'two sandboxes run');
     s.dockerProxy!.cut();
     await sleep(DOCKER_CUT_MS);
@@ -234,7 +239,7 @@ test('Docker socket cut mid-run (a socket proxy): the worker recovers by itself'
 
 test('poison and forged messages: bystanders unaffected, the forged one fails nothing, unusable ones kept', () =>
   scenario('poison and forged messages', {}, async (s) => {
-    await s.startWorker('code');
+    const starting = s.startWorker('code');
     const real = await s.ledger.code({ sleepS: 2 });
     for (let i = 0; i < 8; i++) await s.ledger.code({ sleepS: 0.2 });
     const topology = s.topology();
@@ -252,6 +257,7 @@ test('poison and forged messages: bystanders unaffected, the forged one fails no
       payload: { translator: 'python3', code: 'print("forged")', stdin: '', limits: {} },
     });
     await publisher.close();
+    await starting;
     await waitFor(async () => (await s.messagesIn(topology.parkingQueue('code'))) === 3, 'three messages are parked');
     const metrics = await (await fetch(`${s.apiUrl}/metrics`)).text();
     const parked = [...metrics.matchAll(/^conveyor_dead_letters_parked_total\{[^}]*\} (\d+)/gm)].reduce(
@@ -264,9 +270,10 @@ test('poison and forged messages: bystanders unaffected, the forged one fails no
 
 test('API restart (RAM store): what clients see', () =>
   scenario('API restart (RAM store)', {}, async (s) => {
-    await s.startWorker('code');
+    const starting = s.startWorker('code');
     const before: string[] = [];
     for (let i = 0; i < 8; i++) before.push(await s.ledger.code({ sleepS: 2 }));
+    await starting;
     await waitFor(async () => (await runningSandboxes(s)) >= 2, 'two sandboxes run');
     s.api.signal('SIGKILL');
     await s.api.exited;
