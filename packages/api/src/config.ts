@@ -1,9 +1,10 @@
 /** The API's settings, read from the environment and validated at start (see docs/configuration.md). */
 import {
+  assertMessageSizeBudget,
   EnvReader,
   largestCommitBytes,
-  messageSizeBudget,
   type QueueSettings,
+  readImageLimits,
   readQueueSettings,
   SETTINGS,
 } from '@conveyor/shared';
@@ -43,11 +44,20 @@ export interface ApiConfig {
   /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>`. */
   metricsToken: string | undefined;
   queue: QueueSettings;
+  /** PostgreSQL for users, sessions, tasks and throttles (shared by replicas); unset: RAM, this process only. */
+  database: DatabaseConfig | undefined;
   shutdownGraceMs: number;
+}
+
+export interface DatabaseConfig {
+  url: string;
+  schema: string;
+  poolSize: number;
 }
 
 export function readApiConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
   const read = new EnvReader(env);
+  const imageLimits = readImageLimits(read);
   const config: ApiConfig = {
     port: read.setting(SETTINGS.PORT),
     host: read.setting(SETTINGS.HOST),
@@ -67,8 +77,8 @@ export function readApiConfig(env: Record<string, string | undefined> = process.
     maxTasksInFlight: read.setting(SETTINGS.MAX_TASKS_IN_FLIGHT),
     imageCostBudget: read.setting(SETTINGS.IMAGE_COST_BUDGET),
     loginDelayMaxMs: read.setting(SETTINGS.LOGIN_DELAY_MAX),
-    maxImageBytes: read.setting(SETTINGS.MAX_IMAGE_BYTES),
-    maxImagePixels: read.setting(SETTINGS.MAX_IMAGE_PIXELS),
+    maxImageBytes: imageLimits.maxBytes,
+    maxImagePixels: imageLimits.maxPixels,
     maxCommitBytes: 0, // derived below from the image caps
     finishedTaskTtlMs: read.setting(SETTINGS.TASK_TTL),
     resultByteBudget: read.setting(SETTINGS.RESULT_BYTE_BUDGET),
@@ -76,15 +86,14 @@ export function readApiConfig(env: Record<string, string | undefined> = process.
     registrationsPerMinute: read.setting(SETTINGS.REGISTRATIONS_PER_MINUTE),
     metricsToken: read.setting(SETTINGS.METRICS_TOKEN),
     queue: readQueueSettings(read),
+    database: readDatabaseConfig(read),
     shutdownGraceMs: read.setting(SETTINGS.SHUTDOWN_GRACE, 'api'),
   };
   // Inputs travel inside the message: the largest image the API accepts must fit the broker's limit.
-  const budget = messageSizeBudget(config.maxImageBytes, config.queue.maxMessageBytes);
-  if (!budget.fits) {
-    read.fail(
-      `MAX_IMAGE_BYTES=${config.maxImageBytes} does not fit a ${config.queue.maxMessageBytes}-byte broker message ` +
-        `(base64 plus envelope: ${budget.largestImageMessageBytes} bytes); the largest that fits is ${budget.maxImageBytesThatFit}`,
-    );
+  try {
+    assertMessageSizeBudget(config.maxImageBytes, config.queue.maxMessageBytes);
+  } catch (error) {
+    read.fail((error as Error).message);
   }
   config.maxCommitBytes = largestCommitBytes(config.maxImagePixels);
   read.done();
@@ -100,4 +109,22 @@ function originOf(read: EnvReader, raw: string | undefined): string | undefined 
     read.fail(`${SETTINGS.PUBLIC_URL.name}=${JSON.stringify(raw)}: expected a URL such as https://tasks.example.org`);
     return undefined;
   }
+}
+
+function readDatabaseConfig(read: EnvReader): DatabaseConfig | undefined {
+  const url = read.setting(SETTINGS.DATABASE_URL);
+  const schema = read.setting(SETTINGS.DATABASE_SCHEMA);
+  const poolSize = read.setting(SETTINGS.DATABASE_POOL_SIZE);
+  if (url === undefined) return undefined;
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    read.fail(
+      `${SETTINGS.DATABASE_URL.name}: expected a postgres:// URL such as postgres://conveyor:secret@db:5432/conveyor`,
+    );
+  }
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    read.fail(
+      `${SETTINGS.DATABASE_SCHEMA.name}=${JSON.stringify(schema)}: expected a lower-case SQL name such as conveyor`,
+    );
+  }
+  return { url, schema, poolSize };
 }

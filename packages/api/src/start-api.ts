@@ -15,11 +15,17 @@ export interface StartApiOptions {
   logger: Logger;
   registry: Registry;
   /** More readiness checks for /readyz (the embedded workers, in all-in-one mode). */
-  readiness?: Record<string, () => boolean>;
+  readiness?: Record<string, () => boolean | Promise<boolean>>;
 }
 
 export async function startApi({ config, queue, logger, registry, readiness = {} }: StartApiOptions) {
-  const { app, tasks } = await createApiServer({ config, publisher: queue.publisher, logger, registry, readiness });
+  const { app, tasks, storeKind } = await createApiServer({
+    config,
+    publisher: queue.publisher,
+    logger,
+    registry,
+    readiness,
+  });
   const deadLetters = TASK_TYPES.map(
     (type) =>
       new DeadLetterWorker({
@@ -31,14 +37,14 @@ export async function startApi({ config, queue, logger, registry, readiness = {}
   );
   for (const worker of deadLetters) worker.run();
   const address = await app.listen({ port: config.port, host: config.host });
-  logger.info({ address, queue: queue.kind }, 'API listening');
+  logger.info({ address, queue: queue.kind, store: storeKind }, 'API listening');
   return {
     app,
     address,
-    /** Stops accepting, finishes in-flight requests, then stops the dead-letter consumers. */
+    /** Stops the dead-letter consumers, then stops accepting, finishes in-flight requests and closes the stores. */
     close: async () => {
-      await app.close();
       await Promise.all(deadLetters.map((worker) => worker.close()));
+      await app.close();
     },
   };
 }
