@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import { crc32 } from 'node:zlib';
 import type { BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
@@ -32,8 +32,24 @@ async function signUp(page: Page, base: string, username: string, password = PAS
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }
 
+/**
+ * Replaces the editor's text as a person pasting would: select all, then a paste, which CodeMirror handles
+ * itself. (Playwright's fill types into the contenteditable, where Chromium's own editing code briefly adds
+ * style attributes that the page's CSP refuses and reports.)
+ */
 async function setCode(page: Page, code: string): Promise<void> {
-  await page.getByRole('textbox', { name: 'Code' }).fill(code);
+  const editor = page.getByRole('textbox', { name: 'Code' });
+  await editor.click();
+  await page.keyboard.press('Control+A');
+  await editor.evaluate((element, text) => {
+    const data = new DataTransfer();
+    data.setData('text/plain', text);
+    element.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  }, code);
+  const shown = await editor.evaluate((element) =>
+    Array.from(element.querySelectorAll('.cm-line'), (line) => line.textContent).join('\n'),
+  );
+  assert.equal(shown, code, 'the editor holds the pasted code');
 }
 
 function result(page: Page) {
@@ -129,6 +145,12 @@ describe('the web app in Chromium', () => {
   after(async () => {
     await chrome?.close();
     await stack?.close();
+  });
+
+  // Every step runs under the page's CSP without a violation (checked after each, so a failure names the step).
+  afterEach(async () => {
+    await page.waitForTimeout(100);
+    assert.deepEqual(problems.csp.splice(0), [], 'CSP violations');
   });
 
   test('the page comes with its security headers and runs under its CSP without a violation', async () => {
@@ -371,8 +393,7 @@ describe('the web app in Chromium', () => {
     assert.equal(await page.locator('tbody tr').count(), 0);
   });
 
-  test('no CSP violation and no uncaught error happened on any page', () => {
-    assert.deepEqual(problems.csp, []);
+  test('no uncaught error happened on any page', () => {
     assert.deepEqual(problems.errors, []);
   });
 });
