@@ -10,7 +10,7 @@ export COMPOSE_PROJECT_NAME ?= conveyor
 # The code-processor joins the Docker socket's group to reach the engine as a non-root user.
 export DOCKER_GID ?= $(shell stat -c %g /var/run/docker.sock 2>/dev/null || echo 0)
 
-.PHONY: up down build sandbox test lint typecheck openapi-check unit integration faults e2e logs stack stack-up stack-down bench prepare
+.PHONY: up down build sandbox test lint typecheck openapi-check unit integration faults browser e2e logs stack stack-up stack-down bench prepare
 
 ## The stack in Docker: build every image (the sandbox too), start, wait until healthy.
 up: sandbox
@@ -51,6 +51,10 @@ unit:
 
 integration:
 	npm run test:integration
+
+## The web app in Debian's Chromium (playwright-core) against a real stack in one process (Docker, sharp).
+browser:
+	npm run test:browser
 
 ## The fault suite (test/faults): kills, pauses, cut proxies and closed connections on real RabbitMQ and Docker; prints a ledger.
 faults:

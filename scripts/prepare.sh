@@ -16,6 +16,7 @@ command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v docker-compose >/dev/null || missing+=(docker-compose)
 /usr/bin/python3 -c 'import pytest' 2>/dev/null || missing+=(python3-pytest)
 /usr/bin/python3 -c 'import requests' 2>/dev/null || missing+=(python3-requests)
+[ -x /usr/bin/chromium ] || missing+=(chromium) # the web app's browser tests (make browser); none is downloaded
 if [ "${#missing[@]}" -gt 0 ]; then
   log "installing Debian packages: ${missing[*]}"
   as_root apt-get update -qq

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs one tier of the node:test suites (`npm run test:unit`, `npm run test:integration`):
-#   unit         every *.test.ts that is not *.int.test.ts: pure and in-process (sharp, Fastify inject, the
+#   unit         every *.test.ts that is not *.int.test.ts (nor *.browser.test.ts, `make browser`): pure and in-process (sharp, Fastify inject, the
 #                in-process queue); needs no RabbitMQ, Docker or database, runs in seconds
 #   integration  every *.int.test.ts: on real parts (RabbitMQ, PostgreSQL, the Docker engine and sandbox image),
 #                except the fault suite
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 tier="${1:?usage: scripts/test.sh unit|integration|faults [node --test options]}"
 shift
 case "$tier" in
-  unit) select=(-name '*.test.ts' -not -name '*.int.test.ts') ;;
+  unit) select=(-name '*.test.ts' -not -name '*.int.test.ts' -not -name '*.browser.test.ts') ;;
   integration) select=(-name '*.int.test.ts' -not -path 'test/faults/*') ;;
   faults) select=(-name '*.int.test.ts' -path 'test/faults/*') ;;
   *) echo "scripts/test.sh: unknown tier $tier (unit, integration or faults)" >&2; exit 2 ;;

@@ -29,7 +29,6 @@ export function CodeEditor(props: CodeEditorProps) {
           doc: latest.current.value,
           syntax: latest.current.syntax,
           label: 'Code',
-          ...(latest.current.describedBy ? { describedBy: latest.current.describedBy } : {}),
           onChange: (doc) => latest.current.onChange(doc),
           onSubmit: () => latest.current.onSubmit(),
         });
@@ -60,8 +59,9 @@ export function CodeEditor(props: CodeEditorProps) {
     );
   }
   return (
-    <div class="editor" ref={host} aria-busy={state === 'loading'}>
+    <div class="editor">
       {state === 'loading' ? <p class="editor-loading">Loading the editor…</p> : null}
+      <div ref={host} />
     </div>
   );
 }
