@@ -1,11 +1,5 @@
 /** The image-processor's settings, read from the environment and validated at start. */
-import {
-  EnvReader,
-  type ImageLimits,
-  readImageLimits,
-  readWorkerSettings,
-  type WorkerSettings,
-} from '@conveyor/shared';
+import { EnvReader, type ImageLimits, readWorkerSettings, SETTINGS, type WorkerSettings } from '@conveyor/shared';
 
 export interface ImageProcessorConfig {
   worker: WorkerSettings;
@@ -18,9 +12,12 @@ export interface ImageProcessorConfig {
 export function readImageProcessorConfig(env: Record<string, string | undefined> = process.env): ImageProcessorConfig {
   const read = new EnvReader(env);
   const config: ImageProcessorConfig = {
-    worker: readWorkerSettings(read, { healthPort: 8082 }),
-    limits: readImageLimits(read),
-    deadlineMs: read.duration('IMAGE_TASK_DEADLINE', 60_000, { minMs: 100 }),
+    worker: readWorkerSettings(read, 'image-processor'),
+    limits: {
+      maxBytes: read.setting(SETTINGS.MAX_IMAGE_BYTES),
+      maxPixels: read.setting(SETTINGS.MAX_IMAGE_PIXELS),
+    },
+    deadlineMs: read.setting(SETTINGS.IMAGE_TASK_DEADLINE),
   };
   read.done();
   return config;

@@ -3,6 +3,7 @@
 import {
   CODE_LIMIT_BOUNDS,
   FILTER_NAMES,
+  fieldError,
   isFieldError,
   isTaskId,
   MAX_FILTER_CHAIN,
@@ -16,6 +17,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { errorResponse, sendError, sendFieldError } from '../http/api-error.js';
 import { chooseResultFormat } from './result-format.js';
+import { decodeCursor, encodeCursor } from './task-cursor.js';
 import { type IntakeLimits, parseTaskBody } from './task-intake.js';
 import type { TaskService } from './task-service.js';
 import { resultView, statusView } from './task-views.js';
@@ -231,7 +233,11 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<TasksRoutesOptions> = async 
         security,
         querystring: Type.Object({
           limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-          cursor: Type.Optional(Type.String({ description: 'next_cursor of the previous page' })),
+          cursor: Type.Optional(
+            Type.String({
+              description: 'next_cursor of the previous page (a keyset: pages never skip or repeat a task)',
+            }),
+          ),
         }),
         response: {
           200: Type.Object({
@@ -243,9 +249,14 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<TasksRoutesOptions> = async 
         },
       },
     },
-    async (request) => {
-      const page = await tasks.list(request.account.id, request.query.limit, request.query.cursor);
-      return { tasks: page.tasks.map(statusView), next_cursor: page.nextCursor };
+    async (request, reply) => {
+      const { cursor } = request.query;
+      const before = cursor === undefined ? undefined : decodeCursor(cursor);
+      if (cursor !== undefined && !before) {
+        return sendFieldError(reply, fieldError('cursor', 'cursor must be the next_cursor of a previous page'));
+      }
+      const page = await tasks.list(request.account.id, request.query.limit, before);
+      return { tasks: page.tasks.map(statusView), next_cursor: page.next ? encodeCursor(page.next) : null };
     },
   );
 };

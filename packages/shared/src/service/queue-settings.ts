@@ -4,14 +4,13 @@
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { DEFAULT_MAX_MESSAGE_BYTES } from '../broker/message-size.js';
 import { redactUrl } from '../broker/rabbit-connection.js';
 import { createRabbitTaskQueue } from '../broker/rabbit-task-queue.js';
-import { DEFAULT_DELIVERY_LIMIT, DEFAULT_QUEUE_MAX_LENGTH } from '../broker/topology.js';
 import type { EnvReader } from '../config.js';
 import { createInProcessTaskQueue } from '../queue/in-process-task-queue.js';
 import { queueMetrics } from '../queue/queue-metrics.js';
 import type { TaskQueue } from '../queue/task-queue.js';
+import { SETTINGS } from '../settings/settings-table.js';
 
 export interface QueueSettings {
   /** RabbitMQ's URL; undefined = the in-process queue. */
@@ -28,12 +27,12 @@ export interface QueueSettings {
 
 export function readQueueSettings(read: EnvReader): QueueSettings {
   return {
-    amqpUrl: read.optionalString('AMQP_URL'),
-    prefix: read.string('QUEUE_PREFIX', ''),
-    deliveryLimit: read.int('DELIVERY_LIMIT', DEFAULT_DELIVERY_LIMIT, { min: 0, max: 1000 }),
-    maxLength: read.int('QUEUE_MAX_LENGTH', DEFAULT_QUEUE_MAX_LENGTH, { min: 1 }),
-    maxMessageBytes: read.int('AMQP_MAX_MESSAGE_BYTES', DEFAULT_MAX_MESSAGE_BYTES, { min: 1024 }),
-    confirmTimeoutMs: read.duration('PUBLISH_TIMEOUT', 5000, { minMs: 100 }),
+    amqpUrl: read.setting(SETTINGS.AMQP_URL),
+    prefix: read.setting(SETTINGS.QUEUE_PREFIX),
+    deliveryLimit: read.setting(SETTINGS.DELIVERY_LIMIT),
+    maxLength: read.setting(SETTINGS.QUEUE_MAX_LENGTH),
+    maxMessageBytes: read.setting(SETTINGS.AMQP_MAX_MESSAGE_BYTES),
+    confirmTimeoutMs: read.setting(SETTINGS.PUBLISH_TIMEOUT),
   };
 }
 
