@@ -3,16 +3,18 @@
 #   unit         every *.test.ts that is not *.int.test.ts: pure and in-process (sharp, Fastify inject, the
 #                in-process queue); needs no RabbitMQ, Docker or database, runs in seconds
 #   integration  every *.int.test.ts: on real parts (RabbitMQ, PostgreSQL, the Docker engine and sandbox image)
+#   browser      every *.browser.test.ts: the web app in a headless browser (Chromium)
 # Files are found in every package's test/ and the top-level test/, at any depth (test/faults/, ...), so a
 # new suite joins its tier by its name alone. Extra arguments go to node's test runner.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tier="${1:?usage: scripts/test.sh unit|integration [node --test options]}"
+tier="${1:?usage: scripts/test.sh unit|integration|browser [node --test options]}"
 shift
 case "$tier" in
-  unit) select=(-name '*.test.ts' -not -name '*.int.test.ts') ;;
+  unit) select=(-name '*.test.ts' -not -name '*.int.test.ts' -not -name '*.browser.test.ts') ;;
   integration) select=(-name '*.int.test.ts') ;;
-  *) echo "scripts/test.sh: unknown tier $tier (unit or integration)" >&2; exit 2 ;;
+  browser) select=(-name '*.browser.test.ts') ;;
+  *) echo "scripts/test.sh: unknown tier $tier (unit, integration or browser)" >&2; exit 2 ;;
 esac
 dirs=()
 for dir in packages/*/test test; do [ -d "$dir" ] && dirs+=("$dir"); done
