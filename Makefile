@@ -13,7 +13,7 @@ export DOCKER_GID ?= $(shell stat -c %g /var/run/docker.sock 2>/dev/null || echo
 # The Dockerfiles need no BuildKit, and Debian's docker.io has no buildx for it.
 export DOCKER_BUILDKIT ?= 0
 
-.PHONY: run up down build sandbox offline-images test lint typecheck openapi-check unit integration e2e logs \
+.PHONY: run up down build sandbox offline-images test lint typecheck openapi-check unit integration faults e2e logs \
 	stack stack-up stack-down bench prepare
 
 ## Everything in one process on :8000 (embedded queue, or RabbitMQ when AMQP_URL is set); installs what is
@@ -67,6 +67,11 @@ unit:
 
 integration:
 	npm run test:integration
+
+## The fault suite alone (test/faults, also part of `make integration`): kills, pauses, cut proxies and closed
+## connections on real RabbitMQ and Docker; prints a ledger.
+faults:
+	npm run test:faults
 
 ## tests.py, black-box against a running stack (make run, make up, or make stack-up).
 e2e:

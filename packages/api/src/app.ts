@@ -35,7 +35,7 @@ export interface AppDependencies {
   publisher: TaskPublisher;
   registry: Registry;
   /** Readiness checks besides the queue's, for /readyz. */
-  readiness?: Record<string, () => boolean>;
+  readiness?: Record<string, () => boolean | Promise<boolean>>;
   settings: {
     cookieSecure: boolean;
     /** The API's public origin (PUBLIC_URL); unset: the request's own scheme and Host. */

@@ -43,7 +43,15 @@ export interface ApiConfig {
   /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>`. */
   metricsToken: string | undefined;
   queue: QueueSettings;
+  /** PostgreSQL for users, sessions, tasks and throttles (shared by replicas); unset: RAM, this process only. */
+  database: DatabaseConfig | undefined;
   shutdownGraceMs: number;
+}
+
+export interface DatabaseConfig {
+  url: string;
+  schema: string;
+  poolSize: number;
 }
 
 export function readApiConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
@@ -76,6 +84,7 @@ export function readApiConfig(env: Record<string, string | undefined> = process.
     registrationsPerMinute: read.setting(SETTINGS.REGISTRATIONS_PER_MINUTE),
     metricsToken: read.setting(SETTINGS.METRICS_TOKEN),
     queue: readQueueSettings(read),
+    database: readDatabaseConfig(read),
     shutdownGraceMs: read.setting(SETTINGS.SHUTDOWN_GRACE, 'api'),
   };
   // Inputs travel inside the message: the largest image the API accepts must fit the broker's limit.
@@ -98,4 +107,22 @@ function originOf(read: EnvReader, raw: string | undefined): string | undefined 
     read.fail(`${SETTINGS.PUBLIC_URL.name}=${JSON.stringify(raw)}: expected a URL such as https://tasks.example.org`);
     return undefined;
   }
+}
+
+function readDatabaseConfig(read: EnvReader): DatabaseConfig | undefined {
+  const url = read.setting(SETTINGS.DATABASE_URL);
+  const schema = read.setting(SETTINGS.DATABASE_SCHEMA);
+  const poolSize = read.setting(SETTINGS.DATABASE_POOL_SIZE);
+  if (url === undefined) return undefined;
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    read.fail(
+      `${SETTINGS.DATABASE_URL.name}: expected a postgres:// URL such as postgres://conveyor:secret@db:5432/conveyor`,
+    );
+  }
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    read.fail(
+      `${SETTINGS.DATABASE_SCHEMA.name}=${JSON.stringify(schema)}: expected a lower-case SQL name such as conveyor`,
+    );
+  }
+  return { url, schema, poolSize };
 }

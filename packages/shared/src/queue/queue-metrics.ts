@@ -31,6 +31,8 @@ export interface QueueMetrics {
   consumed: Counter<'type'>;
   redelivered: Counter<'type'>;
   deadLettered: Counter<'type' | 'reason'>;
+  /** Dead letters nobody could act on, moved to the parking queue (by the reason they died). */
+  parked: Counter<'type' | 'reason'>;
   /** How each delivery ended: ack, requeue or dead_letter. */
   settled: Counter<'type' | 'decision'>;
   processingSeconds: Histogram<'type' | 'outcome'>;
@@ -86,6 +88,12 @@ export function queueMetrics(registry: Registry): QueueMetrics {
       registry,
       'conveyor_messages_dead_lettered_total',
       'Task messages that reached a dead-letter queue',
+      ['type', 'reason'],
+    ),
+    parked: counter(
+      registry,
+      'conveyor_dead_letters_parked_total',
+      'Dead letters that name no task or carry a refused token, kept in the parking queue for operators',
       ['type', 'reason'],
     ),
     settled: counter(registry, 'conveyor_messages_settled_total', 'Task message deliveries by how they ended', [

@@ -172,6 +172,32 @@ export const SETTINGS = defineSettings({
       'RAM for results; past it the oldest finished tasks **of the user holding the most** are dropped first',
   },
 
+  // Store
+  DATABASE_URL: {
+    group: 'Store',
+    kind: 'optional',
+    secret: true,
+    services: API,
+    description:
+      'PostgreSQL (`postgres://user:password@host:5432/db`) for users, sessions, tasks and throttles, shared by API replicas; unset = RAM (one process, lost on restart)',
+  },
+  DATABASE_SCHEMA: {
+    group: 'Store',
+    kind: 'string',
+    default: 'public',
+    services: API,
+    description: 'the schema holding Conveyor’s tables (created if missing; migrations apply at start)',
+  },
+  DATABASE_POOL_SIZE: {
+    group: 'Store',
+    kind: 'int',
+    default: 10,
+    min: 1,
+    max: 100,
+    services: API,
+    description: 'connections each API process opens to PostgreSQL (plus one for LISTEN)',
+  },
+
   // Queue
   AMQP_URL: {
     group: 'Queue',
@@ -185,7 +211,8 @@ export const SETTINGS = defineSettings({
     kind: 'string',
     default: '',
     services: ALL,
-    description: 'prepended to every exchange and queue name',
+    description:
+      'prepended with a dot to every exchange, queue and connection name (`ft` → `ft.conveyor.tasks.code`; `ft.` is the same prefix); dot-separated words of `A-Z a-z 0-9 _ -`, at most 63 characters',
   },
   DELIVERY_LIMIT: {
     group: 'Queue',

@@ -411,6 +411,50 @@ export function queueContract(factory: QueueFixtureFactory): void {
       );
     });
 
+    it('a dead letter naming no task is parked for operators and counted, not dropped', async () => {
+      await queue.publisher.publish({ ...codeMessage(), task_id: '', commit_token: '' });
+      startWorker(async (m, context) => echo(m, context));
+      const deadLetters = new DeadLetterWorker({
+        type: 'code',
+        queue,
+        fail: failViaCommit(new CommitClient({ apiUrl: api.url, attempts: 2, baseDelayMs: 5 }), fixture.log),
+        log: fixture.log,
+      });
+      deadLetters.run();
+      try {
+        await waitUntil(async () => (await fixture.readyCount('code', 'parked')) === 1, 'the dead letter is parked');
+      } finally {
+        await deadLetters.close();
+      }
+      assert.equal(await fixture.readyCount('code', 'dead'), 0);
+      assert.match(
+        await fixture.registry.metrics(),
+        /conveyor_dead_letters_parked_total\{type="code",reason="rejected"\} 1/,
+      );
+    });
+
+    it('a forged message fails nothing: its dead letter is parked and the real task still takes its result', async () => {
+      const real = codeMessage();
+      api.register(real);
+      await queue.publisher.publish({ ...real, commit_token: 'made-up' });
+      startWorker(async (m, context) => echo(m, context));
+      const deadLetters = new DeadLetterWorker({
+        type: 'code',
+        queue,
+        fail: failViaCommit(new CommitClient({ apiUrl: api.url, attempts: 2, baseDelayMs: 5 }), fixture.log),
+        log: fixture.log,
+      });
+      deadLetters.run();
+      try {
+        await waitUntil(async () => (await fixture.readyCount('code', 'parked')) === 1, 'the forged one is parked');
+      } finally {
+        await deadLetters.close();
+      }
+      assert.equal(api.statusOf(real.task_id), 'in_progress', 'the real task was not failed');
+      await publish(real);
+      await waitUntil(() => api.statusOf(real.task_id) === 'ready', 'the genuine message still commits');
+    });
+
     it('close(grace) finishes work that ends within the grace period', async () => {
       const message = await publish(codeMessage());
       const started = deferred();
