@@ -75,7 +75,7 @@ faults:
 
 ## tests.py, black-box against a running stack (make run, make up, or make stack-up).
 e2e:
-	BASE_URL=$(BASE_URL) $(PYTHON) -m pytest -q -p no:cacheprovider tests.py
+	BASE_URL=$(BASE_URL) $(PYTHON) -m pytest -q -p no:cacheprovider tests.py $(PYTEST_ARGS)
 
 ## The stack as local processes against the local RabbitMQ and Docker (no images needed).
 stack:

@@ -11,10 +11,13 @@ mode="${1:-test}"
 case "$mode" in run | test) ;; *) echo "usage: $0 run|test" >&2; exit 2 ;; esac
 log() { printf '[prepare] %s\n' "$*"; }
 
-# Runs a step that needs root, or tells a non-root user the command to run and stops.
+# Runs a step that needs root (through sudo where it needs no password, as on CI runners), or tells a
+# non-root user the command to run and stops.
 as_root() {
   if [ "$(id -u)" = 0 ]; then
     "$@"
+  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+    sudo "$@"
   else
     log "this step needs root; run it, then run this again:"
     printf '\n    sudo %s\n\n' "$*"
