@@ -13,7 +13,7 @@ export DOCKER_GID ?= $(shell stat -c %g /var/run/docker.sock 2>/dev/null || echo
 # The Dockerfiles need no BuildKit, and Debian's docker.io has no buildx for it.
 export DOCKER_BUILDKIT ?= 0
 
-.PHONY: run up down build sandbox offline-images test lint typecheck openapi-check unit integration faults e2e logs \
+.PHONY: run up down build sandbox sandbox-image offline-images test lint typecheck openapi-check unit integration faults e2e logs \
 	stack stack-up stack-down bench prepare
 
 ## Everything in one process on :8000 (embedded queue, or RabbitMQ when AMQP_URL is set); installs what is
@@ -23,18 +23,23 @@ run:
 
 ## The stack in Docker: build every image (the sandbox too), start, wait until every service is healthy.
 ## Polls the health checks rather than `up --wait`, which Compose v1 does not have.
-up: sandbox
+up: sandbox-image
 	$(COMPOSE) up -d --build
 	scripts/compose-wait.sh 300
 
 down:
 	$(COMPOSE) down --remove-orphans
 
-build: sandbox
+build: sandbox-image
 	$(COMPOSE) build
 
+## The sandbox image, built again (docker build, or offline with debootstrap).
 sandbox:
 	packages/code-processor/sandbox/build.sh $(SANDBOX_IMAGE)
+
+## The sandbox image, built only when it is missing.
+sandbox-image:
+	@docker image inspect $(SANDBOX_IMAGE) >/dev/null 2>&1 || packages/code-processor/sandbox/build.sh $(SANDBOX_IMAGE)
 
 ## Local stand-ins for the public base images, built without a registry (see scripts/offline-images/build.sh);
 ## then e.g. `NODE_IMAGE=conveyor-offline/node:24 RABBITMQ_IMAGE=conveyor-offline/rabbitmq:3 make up`.
