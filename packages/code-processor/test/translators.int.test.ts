@@ -4,28 +4,11 @@
  * (Node.js) runs end to end, plain and with tests.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { after, describe, test } from 'node:test';
-import { isFieldError, parseCodeTask, TRANSLATORS, translatorEntry } from '@conveyor/shared';
-import Docker from 'dockerode';
-import { SandboxRunner, SandboxSweeper } from '../src/index.js';
+import { describe, test } from 'node:test';
+import { TRANSLATORS, translatorEntry } from '@conveyor/shared';
+import { realSandbox } from './real-sandbox.js';
 
-const docker = new Docker();
-const image = process.env.SANDBOX_IMAGE || 'conveyor-sandbox:latest';
-const workerId = `test-translators-${randomUUID()}`;
-const runner = new SandboxRunner({ docker, workerId, image });
-
-async function run(body: Record<string, unknown>) {
-  const task = parseCodeTask(body);
-  if (isFieldError(task)) throw new Error(`${task.field}: ${task.message}`);
-  return runner.run(task, { taskId: randomUUID() });
-}
-
-after(async () => {
-  await new SandboxSweeper({ docker, deployment: runner.deployment, workerId, image, working: () => new Set() }).sweep({
-    all: true,
-  });
-});
+const { run } = realSandbox('translators');
 
 describe('the translator table against the image', { concurrency: 2 }, () => {
   test('every translator answers its version command in the sandbox', async () => {
