@@ -202,7 +202,6 @@ describe('code tasks as a judge', { concurrency: 2 }, () => {
     // Some tests pass, the one running when the time ran out is time_limit, and nothing runs after it.
     const verdicts = (result.tests ?? []).map((t) => t.verdict).join(' ');
     assert.match(verdicts, /^(ok )+time_limit( skipped)+$/);
-    assert.ok(result.time_ms <= 2_000, `all runs took ${result.time_ms} ms`);
   });
 
   test('a compiler option that fails to compile is a compile_error, the tests skipped', async () => {

@@ -17,6 +17,7 @@ describe('the translator table against the image', { concurrency: 2 }, () => {
       // The version command runs as the program of a Python task: the sandbox, not a shell on the host.
       const result = await run({
         translator: 'python3',
+        limits: { time_ms: 15_000 },
         code: `import subprocess, sys\nr = subprocess.run(${JSON.stringify([command, ...rest])}, capture_output=True, text=True)\nprint((r.stdout or r.stderr).splitlines()[0])\nsys.exit(r.returncode)\n`,
       });
       assert.equal(result.verdict, 'ok', `${translator}: ${JSON.stringify(result)}`);
@@ -30,6 +31,8 @@ describe('the translator table against the image', { concurrency: 2 }, () => {
       code: 'const input = require("fs").readFileSync(0, "utf8").trim();\nconsole.log(`hello ${input} ${process.argv.slice(2).join(",")}`);\n',
       stdin: 'bob\n',
       args: ['a', 'b'],
+      // Node.js takes a while to start on a loaded machine.
+      limits: { time_ms: 15_000 },
     });
     assert.equal(result.verdict, 'ok', JSON.stringify(result));
     assert.equal(result.stdout, 'hello bob a,b\n');
@@ -39,6 +42,7 @@ describe('the translator table against the image', { concurrency: 2 }, () => {
   test('node: tests with one wrong answer, and a thrown error is a runtime_error', async () => {
     const result = await run({
       translator: 'node',
+      limits: { time_ms: 15_000 },
       code: 'const n = Number(require("fs").readFileSync(0, "utf8"));\nif (n < 0) throw new Error("negative");\nconsole.log(n * 2);\n',
       tests: [
         { stdin: '1', expected_output: '2' },
