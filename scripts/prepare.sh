@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes this machine ready to run Conveyor's tests and local stack; idempotent, so `make test` can call it
-# every time. Installs what is missing (Debian packages need root), starts RabbitMQ and dockerd when nothing
+# every time. Installs what is missing (Debian packages need root), starts RabbitMQ, PostgreSQL and dockerd when nothing
 # answers, installs npm packages, and builds the sandbox image (offline where no base image can be pulled).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +30,24 @@ if ! port_open 5672; then
   as_root rabbitmq-server -detached
   for _ in $(seq 1 60); do port_open 5672 && break; sleep 1; done
   port_open 5672 || { log "RabbitMQ did not start"; exit 1; }
+fi
+
+# PostgreSQL for the API's durable store and its tests (user postgres, trusted on the loopback: a test
+# machine's own cluster; tests make and drop a schema each).
+if ! port_open 5432; then
+  log "starting PostgreSQL"
+  command -v pg_ctlcluster >/dev/null || { as_root apt-get update -qq; as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+  version="$(ls /etc/postgresql 2>/dev/null | sort -V | tail -1)"
+  if [ -z "$version" ]; then
+    version="$(ls /usr/lib/postgresql | sort -V | tail -1)"
+    as_root pg_createcluster "$version" main >/dev/null
+  fi
+  hba="/etc/postgresql/$version/main/pg_hba.conf"
+  as_root grep -q '^host all postgres 127.0.0.1/32 trust' "$hba" ||
+    as_root sed -i '1i host all postgres 127.0.0.1/32 trust\nhost all postgres ::1/128 trust' "$hba"
+  as_root pg_ctlcluster "$version" main start 2>/dev/null || as_root pg_ctlcluster "$version" main reload
+  for _ in $(seq 1 60); do port_open 5432 && break; sleep 1; done
+  port_open 5432 || { log "PostgreSQL did not start"; exit 1; }
 fi
 
 if ! docker info >/dev/null 2>&1; then

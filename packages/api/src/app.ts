@@ -16,6 +16,7 @@ import { bodyValidation } from './http/body-validation.js';
 import { capConnectionsPerAddress } from './http/connection-guard.js';
 import { errorHandler } from './http/error-handler.js';
 import { requestIdOf } from './http/request-id.js';
+import { RequestLog } from './http/request-log.js';
 import { apiDocs } from './ops/api-docs.js';
 import { healthRoutes } from './ops/health-routes.js';
 import { httpMetrics } from './ops/http-metrics.js';
@@ -24,6 +25,7 @@ import type { IntakeLimits } from './tasks/task-intake.js';
 import type { TaskService } from './tasks/task-service.js';
 import type { TaskStore } from './tasks/task-store.js';
 import { TaskResultSchema, TaskStatusSchema } from './tasks/task-views.js';
+import type { TaskWaiters } from './tasks/task-waiters.js';
 import { tasksRoutes } from './tasks/tasks-routes.js';
 import { webApp } from './web/web-app.js';
 
@@ -31,6 +33,8 @@ export interface AppDependencies {
   logger: Logger;
   accounts: AccountService;
   tasks: TaskService;
+  /** Long-polls (`?wait=N`); woken by the store's task events. */
+  waiters: TaskWaiters;
   store: TaskStore;
   publisher: TaskPublisher;
   registry: Registry;
@@ -64,6 +68,7 @@ export async function buildApp(deps: AppDependencies) {
     // The client's X-Request-Id only when short and plain (see request-id.ts).
     requestIdHeader: false,
     genReqId: requestIdOf,
+    logController: new RequestLog(),
     trustProxy: settings.trustProxy ?? false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -108,7 +113,11 @@ export async function buildApp(deps: AppDependencies) {
       trustedOrigins: settings.trustedOrigins,
     });
     await userScope.register(logoutRoute, { accounts: deps.accounts });
-    await userScope.register(tasksRoutes, { tasks: deps.tasks, limits: settings.intakeLimits });
+    await userScope.register(tasksRoutes, {
+      tasks: deps.tasks,
+      waiters: deps.waiters,
+      limits: settings.intakeLimits,
+    });
   });
   return app;
 }

@@ -1,9 +1,10 @@
 /** The API's settings, read from the environment and validated at start (see docs/configuration.md). */
 import {
+  assertMessageSizeBudget,
   EnvReader,
   largestCommitBytes,
-  messageSizeBudget,
   type QueueSettings,
+  readImageLimits,
   readQueueSettings,
   SETTINGS,
 } from '@conveyor/shared';
@@ -43,6 +44,8 @@ export interface ApiConfig {
   /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>`. */
   metricsToken: string | undefined;
   queue: QueueSettings;
+  /** Long-polls (`?wait=N`) held open at once: per user, and in all on this process. */
+  longPollWaiters: { perUser: number; perProcess: number };
   /** PostgreSQL for users, sessions, tasks and throttles (shared by replicas); unset: RAM, this process only. */
   database: DatabaseConfig | undefined;
   shutdownGraceMs: number;
@@ -56,6 +59,7 @@ export interface DatabaseConfig {
 
 export function readApiConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
   const read = new EnvReader(env);
+  const imageLimits = readImageLimits(read);
   const config: ApiConfig = {
     port: read.setting(SETTINGS.PORT),
     host: read.setting(SETTINGS.HOST),
@@ -75,25 +79,27 @@ export function readApiConfig(env: Record<string, string | undefined> = process.
     maxTasksInFlight: read.setting(SETTINGS.MAX_TASKS_IN_FLIGHT),
     imageCostBudget: read.setting(SETTINGS.IMAGE_COST_BUDGET),
     loginDelayMaxMs: read.setting(SETTINGS.LOGIN_DELAY_MAX),
-    maxImageBytes: read.setting(SETTINGS.MAX_IMAGE_BYTES),
-    maxImagePixels: read.setting(SETTINGS.MAX_IMAGE_PIXELS),
+    maxImageBytes: imageLimits.maxBytes,
+    maxImagePixels: imageLimits.maxPixels,
     maxCommitBytes: 0, // derived below from the image caps
     finishedTaskTtlMs: read.setting(SETTINGS.TASK_TTL),
     resultByteBudget: read.setting(SETTINGS.RESULT_BYTE_BUDGET),
     loginFailuresPerMinute: read.setting(SETTINGS.LOGIN_FAILURES_PER_MINUTE),
     registrationsPerMinute: read.setting(SETTINGS.REGISTRATIONS_PER_MINUTE),
     metricsToken: read.setting(SETTINGS.METRICS_TOKEN),
+    longPollWaiters: {
+      perUser: read.setting(SETTINGS.LONG_POLL_WAITERS_PER_USER),
+      perProcess: read.setting(SETTINGS.LONG_POLL_WAITERS),
+    },
     queue: readQueueSettings(read),
     database: readDatabaseConfig(read),
     shutdownGraceMs: read.setting(SETTINGS.SHUTDOWN_GRACE, 'api'),
   };
   // Inputs travel inside the message: the largest image the API accepts must fit the broker's limit.
-  const budget = messageSizeBudget(config.maxImageBytes, config.queue.maxMessageBytes);
-  if (!budget.fits) {
-    read.fail(
-      `MAX_IMAGE_BYTES=${config.maxImageBytes} does not fit a ${config.queue.maxMessageBytes}-byte broker message ` +
-        `(base64 plus envelope: ${budget.largestImageMessageBytes} bytes); the largest that fits is ${budget.maxImageBytesThatFit}`,
-    );
+  try {
+    assertMessageSizeBudget(config.maxImageBytes, config.queue.maxMessageBytes);
+  } catch (error) {
+    read.fail((error as Error).message);
   }
   config.maxCommitBytes = largestCommitBytes(config.maxImagePixels);
   read.done();

@@ -41,7 +41,10 @@ export interface SandboxJobInput {
 
 export interface SandboxJobHooks {
   log?: Logger;
-  /** Called with the container's id and `true` as soon as it exists, and with `false` once it is removed. */
+  /**
+   * Called with the container's id and `true` as soon as it exists, and with `false` once its removal was
+   * tried, whether or not it succeeded (a container left behind is the sweeper's, found by its labels).
+   */
   onContainer?: (id: string, alive: boolean) => void;
   /** Aborting stops the program and makes run() throw (the task goes back to the queue). */
   signal?: AbortSignal;
