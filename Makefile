@@ -68,3 +68,4 @@ bench:
 	node --conditions=conveyor-src --import tsx bench/code-end-to-end.ts
 	nice node --conditions=conveyor-src --import tsx bench/body-size-sweep.ts
 	nice node --conditions=conveyor-src --import tsx bench/status-throughput.ts
+	nice node --conditions=conveyor-src --import tsx bench/image-stages.ts
