@@ -1,5 +1,5 @@
 /**
- * The API as a running service: RAM storage, the account and task services, the Fastify app, and the
+ * The API as a running service: its stores (RAM or PostgreSQL, see stores.ts), the account and task services, the Fastify app, and the
  * housekeeping timers (expired sessions, finished tasks, throttle windows). main.ts and the all-in-one
  * launcher both start it through here; the task queue comes in from outside.
  */
@@ -7,12 +7,10 @@ import type { Logger, TaskPublisher } from '@conveyor/shared';
 import type { Registry } from 'prom-client';
 import { AccountService } from './accounts/account-service.js';
 import { LoginThrottle } from './accounts/login-throttle.js';
-import { MemoryAuthStorage } from './accounts/memory-auth-storage.js';
 import { PasswordHasher } from './accounts/password-hasher.js';
-import { RateLimiter } from './accounts/rate-limiter.js';
 import { buildApp } from './app.js';
 import type { ApiConfig } from './config.js';
-import { MemoryTaskStore } from './tasks/memory-task-store.js';
+import { openStores } from './stores.js';
 import { TaskService } from './tasks/task-service.js';
 
 const MINUTE = 60_000;
@@ -27,7 +25,7 @@ export interface ApiServerParts {
   logger: Logger;
   registry: Registry;
   /** Readiness checks besides the queue's, for /readyz. */
-  readiness?: Record<string, () => boolean>;
+  readiness?: Record<string, () => boolean | Promise<boolean>>;
   /** The clock; tests move it to expire sessions. */
   now?: () => Date;
 }
@@ -35,13 +33,14 @@ export interface ApiServerParts {
 export async function createApiServer(parts: ApiServerParts) {
   const { config, publisher, logger, registry, readiness = {}, now = () => new Date() } = parts;
   const clock = () => now().getTime();
-  const store = new MemoryTaskStore({ finishedTtlMs: config.finishedTaskTtlMs, byteBudget: config.resultByteBudget });
+  const stores = await openStores(config, clock);
+  const store = stores.tasks;
   const limiters = {
-    perNameAndAddress: new RateLimiter(config.loginFailuresPerMinute, MINUTE, clock),
-    perAddress: new RateLimiter(config.loginFailuresPerMinute, MINUTE, clock),
+    perNameAndAddress: stores.windowCounter('login-name-address', config.loginFailuresPerMinute, MINUTE),
+    perAddress: stores.windowCounter('login-address', config.loginFailuresPerMinute, MINUTE),
     // Counted for the delay only; past DELAY_STEPS more failures the delay is at its maximum anyway.
-    perName: new RateLimiter(config.loginFailuresPerMinute + LOGIN_DELAY_STEPS, MINUTE, clock),
-    registerPerAddress: new RateLimiter(config.registrationsPerMinute, MINUTE, clock),
+    perName: stores.windowCounter('login-name', config.loginFailuresPerMinute + LOGIN_DELAY_STEPS, MINUTE),
+    registerPerAddress: stores.windowCounter('register-address', config.registrationsPerMinute, MINUTE),
   };
   const loginThrottle = new LoginThrottle(limiters, {
     freeFailures: config.loginFailuresPerMinute,
@@ -49,7 +48,7 @@ export async function createApiServer(parts: ApiServerParts) {
     maxMs: config.loginDelayMaxMs,
   });
   const accounts = new AccountService(
-    new MemoryAuthStorage(),
+    stores.auth,
     new PasswordHasher(config.bcryptCost),
     { login: loginThrottle, registerPerAddress: limiters.registerPerAddress },
     config.sessionTtlMs,
@@ -77,21 +76,24 @@ export async function createApiServer(parts: ApiServerParts) {
       requestTimeoutMs: config.requestTimeoutMs,
       connectionsPerAddress: config.connectionsPerAddress,
     },
-    readiness,
+    readiness: { ...stores.readiness, ...readiness },
   });
 
   const housekeeping = setInterval(async () => {
     try {
       const sessions = await accounts.purgeExpiredSessions();
       const dropped = await store.sweep(now());
-      for (const limiter of Object.values(limiters)) limiter.sweep();
+      for (const limiter of Object.values(limiters)) await limiter.sweep();
       if (sessions || dropped) logger.info({ sessions, tasks: dropped }, 'housekeeping: expired entries removed');
     } catch (error) {
       logger.error({ err: error }, 'housekeeping failed');
     }
   }, HOUSEKEEPING_INTERVAL_MS);
   housekeeping.unref();
-  app.addHook('onClose', async () => clearInterval(housekeeping));
+  app.addHook('onClose', async () => {
+    clearInterval(housekeeping);
+    await stores.close();
+  });
 
-  return { app, tasks, store, accounts };
+  return { app, tasks, store, accounts, storeKind: stores.kind };
 }

@@ -26,6 +26,7 @@ import type { TaskService } from './tasks/task-service.js';
 import type { TaskStore } from './tasks/task-store.js';
 import { TaskResultSchema, TaskStatusSchema } from './tasks/task-views.js';
 import { tasksRoutes } from './tasks/tasks-routes.js';
+import { webApp } from './web/web-app.js';
 
 export interface AppDependencies {
   logger: Logger;
@@ -35,7 +36,7 @@ export interface AppDependencies {
   publisher: TaskPublisher;
   registry: Registry;
   /** Readiness checks besides the queue's, for /readyz. */
-  readiness?: Record<string, () => boolean>;
+  readiness?: Record<string, () => boolean | Promise<boolean>>;
   settings: {
     cookieSecure: boolean;
     /** The API's public origin (PUBLIC_URL); unset: the request's own scheme and Host. */
@@ -99,6 +100,7 @@ export async function buildApp(deps: AppDependencies) {
   await app.register(healthRoutes, { checks: { queue: () => deps.publisher.isReady(), ...deps.readiness } });
   await app.register(accountsRoutes, { accounts: deps.accounts, cookieSecure: settings.cookieSecure });
   await app.register(commitRoute, { tasks: deps.tasks, maxCommitBytes: settings.maxCommitBytes });
+  await app.register(webApp, { limits: settings.intakeLimits });
 
   // Everything registered in this scope needs a user's session.
   await app.register(async (userScope) => {

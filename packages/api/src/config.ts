@@ -1,11 +1,12 @@
-/** The API's settings, read from the environment and validated at start (see the README's table). */
+/** The API's settings, read from the environment and validated at start (see docs/configuration.md). */
 import {
-  DEFAULT_IMAGE_COST_BUDGET,
+  assertMessageSizeBudget,
   EnvReader,
   largestCommitBytes,
-  messageSizeBudget,
   type QueueSettings,
+  readImageLimits,
   readQueueSettings,
+  SETTINGS,
 } from '@conveyor/shared';
 
 export interface ApiConfig {
@@ -43,64 +44,87 @@ export interface ApiConfig {
   /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>`. */
   metricsToken: string | undefined;
   queue: QueueSettings;
+  /** PostgreSQL for users, sessions, tasks and throttles (shared by replicas); unset: RAM, this process only. */
+  database: DatabaseConfig | undefined;
   shutdownGraceMs: number;
 }
 
-const MiB = 1024 * 1024;
+export interface DatabaseConfig {
+  url: string;
+  schema: string;
+  poolSize: number;
+}
 
 export function readApiConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
   const read = new EnvReader(env);
+  const imageLimits = readImageLimits(read);
   const config: ApiConfig = {
-    port: read.int('PORT', 8000, { min: 0, max: 65535 }),
-    host: read.string('HOST', '127.0.0.1'),
-    logLevel: read.oneOf('LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], 'info'),
-    bcryptCost: read.int('BCRYPT_COST', 12, { min: 4, max: 15 }),
-    sessionTtlMs: read.duration('SESSION_TTL', 24 * 3_600_000, { minMs: 1000 }),
-    trustProxy: read.bool('TRUST_PROXY', false),
-    cookieSecure: read.bool('COOKIE_SECURE', false),
-    publicOrigin: originOf(read, 'PUBLIC_URL'),
+    port: read.setting(SETTINGS.PORT),
+    host: read.setting(SETTINGS.HOST),
+    logLevel: read.setting(SETTINGS.LOG_LEVEL),
+    bcryptCost: read.setting(SETTINGS.BCRYPT_COST),
+    sessionTtlMs: read.setting(SETTINGS.SESSION_TTL),
+    trustProxy: read.setting(SETTINGS.TRUST_PROXY),
+    cookieSecure: read.setting(SETTINGS.COOKIE_SECURE),
+    publicOrigin: originOf(read, read.setting(SETTINGS.PUBLIC_URL)),
     trustedOrigins: read
-      .string('TRUSTED_ORIGINS', '')
+      .setting(SETTINGS.TRUSTED_ORIGINS)
       .split(',')
       .map((o) => o.trim())
       .filter(Boolean),
-    requestTimeoutMs: read.duration('REQUEST_TIMEOUT', 30_000, { minMs: 100 }),
-    connectionsPerAddress: read.int('CONNECTIONS_PER_ADDRESS', 64, { min: 0 }),
-    maxTasksInFlight: read.int('MAX_TASKS_IN_FLIGHT', 20, { min: 1 }),
-    imageCostBudget: read.int('IMAGE_COST_BUDGET', DEFAULT_IMAGE_COST_BUDGET, { min: 1 }),
-    loginDelayMaxMs: read.duration('LOGIN_DELAY_MAX', 3000, { minMs: 0 }),
-    maxImageBytes: read.int('MAX_IMAGE_BYTES', 10 * MiB, { min: 1024, max: 64 * MiB }),
-    maxImagePixels: read.int('MAX_IMAGE_PIXELS', 40_000_000, { min: 1, max: 268_402_689 }),
+    requestTimeoutMs: read.setting(SETTINGS.REQUEST_TIMEOUT),
+    connectionsPerAddress: read.setting(SETTINGS.CONNECTIONS_PER_ADDRESS),
+    maxTasksInFlight: read.setting(SETTINGS.MAX_TASKS_IN_FLIGHT),
+    imageCostBudget: read.setting(SETTINGS.IMAGE_COST_BUDGET),
+    loginDelayMaxMs: read.setting(SETTINGS.LOGIN_DELAY_MAX),
+    maxImageBytes: imageLimits.maxBytes,
+    maxImagePixels: imageLimits.maxPixels,
     maxCommitBytes: 0, // derived below from the image caps
-    finishedTaskTtlMs: read.duration('TASK_TTL', 24 * 3_600_000, { minMs: 1000 }),
-    resultByteBudget: read.int('RESULT_BYTE_BUDGET', 512 * MiB, { min: MiB }),
-    loginFailuresPerMinute: read.int('LOGIN_FAILURES_PER_MINUTE', 10, { min: 1 }),
-    registrationsPerMinute: read.int('REGISTRATIONS_PER_MINUTE', 60, { min: 1 }),
-    metricsToken: read.optionalString('METRICS_TOKEN'),
+    finishedTaskTtlMs: read.setting(SETTINGS.TASK_TTL),
+    resultByteBudget: read.setting(SETTINGS.RESULT_BYTE_BUDGET),
+    loginFailuresPerMinute: read.setting(SETTINGS.LOGIN_FAILURES_PER_MINUTE),
+    registrationsPerMinute: read.setting(SETTINGS.REGISTRATIONS_PER_MINUTE),
+    metricsToken: read.setting(SETTINGS.METRICS_TOKEN),
     queue: readQueueSettings(read),
-    shutdownGraceMs: read.duration('SHUTDOWN_GRACE', 10_000, { minMs: 0 }),
+    database: readDatabaseConfig(read),
+    shutdownGraceMs: read.setting(SETTINGS.SHUTDOWN_GRACE, 'api'),
   };
   // Inputs travel inside the message: the largest image the API accepts must fit the broker's limit.
-  const budget = messageSizeBudget(config.maxImageBytes, config.queue.maxMessageBytes);
-  if (!budget.fits) {
-    read.fail(
-      `MAX_IMAGE_BYTES=${config.maxImageBytes} does not fit a ${config.queue.maxMessageBytes}-byte broker message ` +
-        `(base64 plus envelope: ${budget.largestImageMessageBytes} bytes); the largest that fits is ${budget.maxImageBytesThatFit}`,
-    );
+  try {
+    assertMessageSizeBudget(config.maxImageBytes, config.queue.maxMessageBytes);
+  } catch (error) {
+    read.fail((error as Error).message);
   }
   config.maxCommitBytes = largestCommitBytes(config.maxImagePixels);
   read.done();
   return config;
 }
 
-/** The origin (scheme://host[:port]) of a URL setting, or undefined when unset. */
-function originOf(read: EnvReader, name: string): string | undefined {
-  const raw = read.optionalString(name);
+/** The origin (scheme://host[:port]) of PUBLIC_URL, or undefined when unset. */
+function originOf(read: EnvReader, raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
   try {
     return new URL(raw).origin;
   } catch {
-    read.fail(`${name}=${JSON.stringify(raw)}: expected a URL such as https://tasks.example.org`);
+    read.fail(`${SETTINGS.PUBLIC_URL.name}=${JSON.stringify(raw)}: expected a URL such as https://tasks.example.org`);
     return undefined;
   }
+}
+
+function readDatabaseConfig(read: EnvReader): DatabaseConfig | undefined {
+  const url = read.setting(SETTINGS.DATABASE_URL);
+  const schema = read.setting(SETTINGS.DATABASE_SCHEMA);
+  const poolSize = read.setting(SETTINGS.DATABASE_POOL_SIZE);
+  if (url === undefined) return undefined;
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    read.fail(
+      `${SETTINGS.DATABASE_URL.name}: expected a postgres:// URL such as postgres://conveyor:secret@db:5432/conveyor`,
+    );
+  }
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    read.fail(
+      `${SETTINGS.DATABASE_SCHEMA.name}=${JSON.stringify(schema)}: expected a lower-case SQL name such as conveyor`,
+    );
+  }
+  return { url, schema, poolSize };
 }

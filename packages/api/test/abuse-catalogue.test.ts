@@ -265,7 +265,9 @@ const id = randomUUID();
 const readCases: Case[] = (<Case[]>[
   { name: 'status of a malformed id', url: '/status/not-a-uuid', expect: 404 },
   { name: 'status of an unknown id', url: `/status/${id}`, expect: 404 },
-  { name: 'status of a 10 KiB id', url: `/status/${BIG}`, expect: 400 },
+  // Past Fastify's maxParamLength the /status/:id route does not match; the web app's wildcard route takes the
+  // path and, for a client that does not ask for HTML, answers the JSON 404 (the same as any malformed id).
+  { name: 'status of a 10 KiB id', url: `/status/${BIG}`, expect: 404 },
   { name: 'status with a path traversal', url: '/status/..%2F..%2Fetc%2Fpasswd', expect: 404 },
   { name: 'status without credentials', url: `/status/${id}`, auth: 'none', expect: 401 },
   { name: 'result of a malformed id', url: '/result/x', expect: 404 },

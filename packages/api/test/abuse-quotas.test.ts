@@ -223,7 +223,7 @@ describe('abuse: login throttle', () => {
     assert.equal(again.statusCode, 201);
   });
 
-  test('the delay doubles past the free failures and stops at its maximum', () => {
+  test('the delay doubles past the free failures and stops at its maximum', async () => {
     let now = 0;
     const limiter = () => new RateLimiter(100, 60_000, () => now);
     const throttle = new LoginThrottle(
@@ -234,11 +234,11 @@ describe('abuse: login throttle', () => {
       [0, 10, 11, 12, 13, 14, 15, 100].map((f) => throttle.delayFor(f)),
       [0, 0, 250, 500, 1000, 2000, 3000, 3000],
     );
-    for (let i = 0; i < 30; i++) throttle.failed('name', `10.0.0.${i}`);
-    const admission = throttle.admit('name', '10.9.9.9');
+    for (let i = 0; i < 30; i++) await throttle.failed('name', `10.0.0.${i}`);
+    const admission = await throttle.admit('name', '10.9.9.9');
     assert.deepEqual(admission, { kind: 'admitted', delayMs: 3000 });
     now += 61_000;
-    assert.deepEqual(throttle.admit('name', '10.9.9.9'), { kind: 'admitted', delayMs: 0 });
+    assert.deepEqual(await throttle.admit('name', '10.9.9.9'), { kind: 'admitted', delayMs: 0 });
   });
 });
 

@@ -252,7 +252,9 @@ describe('GET /status, /result, /tasks', () => {
   });
 
   test('GET /tasks lists the caller’s tasks newest first, paginated', async () => {
-    const { app, login } = await buildHarness();
+    // A clock one millisecond further at each reading, so creation order is also created_at order.
+    let tick = Date.parse('2026-06-01T00:00:00Z');
+    const { app, login } = await buildHarness({ now: () => new Date(tick++) });
     const { auth } = await login();
     const other = await login();
     await app.inject({ method: 'POST', url: '/task', headers: other.auth, payload: { translator: 'gcc', code: 'x' } });
@@ -292,5 +294,10 @@ describe('GET /status, /result, /tasks', () => {
     const bad = await app.inject({ method: 'GET', url: '/tasks?limit=1000', headers: auth });
     assert.equal(bad.statusCode, 400);
     assert.equal(bad.json().error.field, 'limit');
+    for (const cursor of ['3', 'abc', `12_${'x'.repeat(36)}`]) {
+      const badCursor = await app.inject({ method: 'GET', url: `/tasks?cursor=${cursor}`, headers: auth });
+      assert.equal(badCursor.statusCode, 400, cursor);
+      assert.equal(badCursor.json().error.field, 'cursor');
+    }
   });
 });

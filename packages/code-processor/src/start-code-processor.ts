@@ -22,7 +22,8 @@ export interface StartCodeProcessorOptions {
 }
 
 export async function startCodeProcessor({ config, queue, log, registry }: StartCodeProcessorOptions) {
-  const docker = process.env.DOCKER_HOST ? new Docker() : new Docker({ socketPath: config.dockerSocket });
+  // dockerode reads DOCKER_HOST (and its TLS variables) itself; the config only says whether it is set.
+  const docker = config.dockerHost ? new Docker() : new Docker({ socketPath: config.dockerSocket });
   // Unique per process, so a sweeper removes only its own leftovers when several workers share an engine.
   const workerId = `${hostname()}-${process.pid}`;
   const { deployment } = config;
@@ -52,6 +53,10 @@ export async function startCodeProcessor({ config, queue, log, registry }: Start
     log,
     registry,
     dependencyReady: () => runner.isReady(),
+    dependencyName: 'docker',
+    // A task takes at most its compile and run limits plus a few bounded engine calls; far past that, the
+    // worker is wedged and /healthz says so.
+    stallLimitMs: config.limits.compileTimeMs + config.limits.runTimeMs.cap + 5 * 60_000,
   });
   log.info(
     { image: config.sandboxImage, deployment, worker_id: workerId, concurrency: config.worker.concurrency },

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { DockerStreamDemuxer, type OutputStream } from '../src/sandbox/docker-stream-demuxer.js';
 import { SandboxOutput } from '../src/sandbox/sandbox-output.js';
 
-import { NO_COMPILE, trailer } from './supervisor-protocol.js';
+import { NO_COMPILE, testFrame, trailer } from './supervisor-protocol.js';
 
 function feedBytewise(output: SandboxOutput, stream: OutputStream, text: string) {
   const events = [];
@@ -15,7 +15,8 @@ describe('SandboxOutput', () => {
   test('reads a compile prelude split anywhere, then the program output and its exit status', () => {
     const output = new SandboxOutput(100);
     const prelude = '\x1eprelude 1 256 3 3 12 5 420 0\nouterror';
-    const events = feedBytewise(output, 'stdout', `${prelude}hello\n${trailer(11, 35)}`);
+    const measured = { cpuMs: 30, memoryKb: 1234, oomKilled: true };
+    const events = feedBytewise(output, 'stdout', `${prelude}hello\n${trailer(11, 35, false, measured)}`);
     assert.deepEqual(events, ['prelude']);
     assert.deepEqual(output.prelude, {
       compile: { waitStatus: 256, stdout: 'out', stderr: 'error', truncated: true, timeMs: 420, timedOut: false },
@@ -28,6 +29,7 @@ describe('SandboxOutput', () => {
       waitStatus: 11,
       timeMs: 35,
       timedOut: false,
+      ...measured,
     });
   });
 
@@ -41,7 +43,6 @@ describe('SandboxOutput', () => {
   test('output of exactly the limit is kept whole with its trailer', () => {
     const output = new SandboxOutput(8);
     assert.equal(output.push('stdout', Buffer.from(`${NO_COMPILE}12345678${trailer(0)}`)), 'prelude');
-    assert.equal(output.isOverLimit, false);
     assert.deepEqual(output.finish(), {
       stdout: '12345678',
       stderr: '',
@@ -49,6 +50,9 @@ describe('SandboxOutput', () => {
       waitStatus: 0,
       timeMs: 0,
       timedOut: false,
+      cpuMs: 0,
+      memoryKb: 0,
+      oomKilled: false,
     });
   });
 
@@ -108,5 +112,49 @@ describe('DockerStreamDemuxer', () => {
     const all = Buffer.concat([frame(1, 'out'), frame(2, 'err'), frame(1, 'more')]);
     for (let i = 0; i < all.length; i += 5) demuxer.push(all.subarray(i, i + 5));
     assert.deepEqual(seen, ['stdout:out', 'stderr:err', 'stdout:more']);
+  });
+
+  test('judge mode: after the prelude, stdout is test frames, each with its own output, split anywhere', () => {
+    const output = new SandboxOutput(10, 'judge');
+    const frames = `${testFrame(0, { stdout: 'one\n', stderr: 'e', cpuMs: 7, memoryKb: 900 })}${testFrame(1, { status: 9, oom: 1, stdout: '0123456789', outTotal: 11 })}`;
+    feedBytewise(output, 'stdout', `${NO_COMPILE}${frames}`);
+    assert.deepEqual(output.testFrames, [
+      {
+        index: 0,
+        waitStatus: 0,
+        timeMs: 5,
+        timedOut: 0,
+        cpuMs: 7,
+        memoryKb: 900,
+        oomKilled: false,
+        stdout: 'one\n',
+        stderr: 'e',
+        outputLimited: false,
+      },
+      {
+        index: 1,
+        waitStatus: 9,
+        timeMs: 5,
+        timedOut: 0,
+        cpuMs: 3,
+        memoryKb: 1000,
+        oomKilled: true,
+        stdout: '0123456789',
+        stderr: '',
+        outputLimited: true,
+      },
+    ]);
+  });
+
+  test('judge mode: bytes that are not a frame, or a frame keeping more than the limit, break the protocol', () => {
+    const stray = new SandboxOutput(10, 'judge');
+    stray.push('stdout', Buffer.from(NO_COMPILE));
+    assert.throws(() => stray.push('stdout', Buffer.from('hello\n')), /not a test frame/);
+    const big = new SandboxOutput(4, 'judge');
+    big.push('stdout', Buffer.from(NO_COMPILE));
+    assert.throws(
+      () => big.push('stdout', Buffer.from(testFrame(0, { stdout: 'too long' }))),
+      /more than the output limit/,
+    );
   });
 });

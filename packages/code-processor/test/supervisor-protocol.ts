@@ -6,7 +6,31 @@ export function compiledPrelude(status: number, { stdout = '', stderr = '', time
   return `\x1eprelude 1 ${status} ${stdout.length} ${stdout.length} ${stderr.length} ${stderr.length} ${timeMs} ${timedOut ? 1 : 0}\n${stdout}${stderr}`;
 }
 
-export function trailer(status: number, timeMs = 0, timedOut = false): string {
+export function trailer(
+  status: number,
+  timeMs = 0,
+  timedOut = false,
+  { cpuMs = 0, memoryKb = 0, oomKilled = false } = {},
+): string {
   const digits = (n: number) => String(n).padStart(10, '0');
-  return `\x1econveyor-exit ${digits(status)} ${digits(timeMs)} ${timedOut ? 1 : 0}\n`;
+  return `\x1econveyor-exit ${digits(status)} ${digits(timeMs)} ${timedOut ? 1 : 0} ${digits(cpuMs)} ${digits(memoryKb)} ${oomKilled ? 1 : 0}\n`;
+}
+
+/** One judge-mode test frame as the supervisor writes it. */
+export function testFrame(
+  index: number,
+  {
+    status = 0,
+    timeMs = 5,
+    timedOut = 0,
+    cpuMs = 3,
+    memoryKb = 1000,
+    oom = 0,
+    stdout = '',
+    stderr = '',
+    outTotal = -1,
+  } = {},
+): string {
+  const total = outTotal < 0 ? Buffer.byteLength(stdout) : outTotal;
+  return `\x1etest ${index} ${status} ${timeMs} ${timedOut} ${cpuMs} ${memoryKb} ${oom} ${total} ${Buffer.byteLength(stdout)} ${Buffer.byteLength(stderr)} ${Buffer.byteLength(stderr)}\n${stdout}${stderr}`;
 }

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEFAULT_SANDBOX_LIMITS, limitsForTask, sandboxLimitsProblems } from '../src/sandbox/limits.js';
-import { type CompileObservation, codeResult, exitStatus, type RunObservation } from '../src/sandbox/verdict.js';
+import {
+  type CompileObservation,
+  codeResult,
+  exitStatus,
+  judgeResult,
+  type RunObservation,
+} from '../src/sandbox/verdict.js';
 
 const run = (over: Partial<RunObservation> = {}): RunObservation => ({
   waitStatus: 0,
@@ -12,6 +18,9 @@ const run = (over: Partial<RunObservation> = {}): RunObservation => ({
   timedOut: false,
   outputLimited: false,
   oomKilled: false,
+  cpuMs: 10,
+  memoryKb: 2000,
+  memoryLimitBytes: 256 * 1024 * 1024,
   ...over,
 });
 const compiled = (over: Partial<CompileObservation> = {}): CompileObservation => ({
@@ -91,5 +100,56 @@ describe('limits', () => {
     assert.deepEqual(sandboxLimitsProblems(DEFAULT_SANDBOX_LIMITS), []);
     const problems = sandboxLimitsProblems({ ...DEFAULT_SANDBOX_LIMITS, runTimeMs: { default: 20_000, cap: 10_000 } });
     assert.match(problems.join('\n'), /runTimeMs: the default \(20000\) is above the cap \(10000\)/);
+  });
+
+  test('a SIGKILL with its peak near the memory limit is memory_limit even without the OOM flag', () => {
+    const limit = 256 * 1024 * 1024;
+    const nearLimit = run({ waitStatus: 9, memoryKb: (limit - 8 * 1024 * 1024) / 1024, memoryLimitBytes: limit });
+    assert.equal(codeResult(null, nearLimit).verdict, 'memory_limit');
+    const small = run({ waitStatus: 9, memoryKb: 10 * 1024, memoryLimitBytes: limit });
+    assert.equal(codeResult(null, small).verdict, 'runtime_error', 'a kill far from the limit is not the OOM killer');
+    assert.equal(codeResult(null, run({ waitStatus: 9, oomKilled: true, memoryKb: 10 })).verdict, 'memory_limit');
+  });
+
+  test('CPU time and peak memory are in the result', () => {
+    const result = codeResult(null, run({ cpuMs: 42, memoryKb: 4096 }));
+    assert.deepEqual([result.cpu_time_ms, result.memory_kb], [42, 4096]);
+  });
+
+  test('tests: per-test verdicts, the first failure is the task verdict, the rest skipped', () => {
+    const tests = [
+      { name: 'a', stdin: '', args: [], expected_output: '1\n' },
+      { stdin: '', args: [], expected_output: '2\n' },
+      { stdin: '', args: [], expected_output: '3\n' },
+    ];
+    const runs = [
+      run({ stdout: '1\n', timeMs: 10, cpuMs: 5 }),
+      run({ stdout: '3\n', timeMs: 20, cpuMs: 7, memoryKb: 9000 }),
+    ];
+    const result = judgeResult(compiled(), runs, tests, 'lines');
+    assert.equal(result.verdict, 'wrong_answer');
+    assert.deepEqual(
+      result.tests?.map((t) => t.verdict),
+      ['ok', 'wrong_answer', 'skipped'],
+    );
+    assert.deepEqual(result.tests?.[1]?.mismatch, { line: 1, token: null, expected: '2', actual: '3' });
+    assert.equal(result.tests?.[0]?.name, 'a');
+    assert.deepEqual(
+      [result.passed, result.total, result.time_ms, result.cpu_time_ms, result.memory_kb],
+      [1, 3, 30, 12, 9000],
+    );
+    assert.equal(result.stdout, '3\n', "the task's output is the failing test's");
+  });
+
+  test('tests: a runtime error is not compared; all passing is ok; a failed compile skips them all', () => {
+    const tests = [{ stdin: '', args: [], expected_output: 'x' }];
+    assert.equal(
+      judgeResult(null, [run({ waitStatus: 1 << 8, stdout: 'x' })], tests, 'exact').tests?.[0]?.verdict,
+      'runtime_error',
+    );
+    const ok = judgeResult(null, [run({ stdout: 'x' })], tests, 'exact');
+    assert.deepEqual([ok.verdict, ok.passed, ok.total], ['ok', 1, 1]);
+    const broken = judgeResult(compiled({ waitStatus: 1 << 8 }), [], tests, 'exact');
+    assert.deepEqual([broken.verdict, broken.tests?.[0]?.verdict, broken.passed], ['compile_error', 'skipped', 0]);
   });
 });

@@ -27,6 +27,8 @@ export async function startImageProcessor({ config, queue, log, registry }: Star
     settings: config.worker,
     log,
     registry,
+    // Every image task ends by its deadline; far past it, the worker is wedged and /healthz says so.
+    stallLimitMs: config.deadlineMs + 2 * 60_000,
   });
   log.info({ concurrency: config.worker.concurrency, threads_per_image: threadsPerImage }, 'image-processor started');
   return {

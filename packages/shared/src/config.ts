@@ -10,6 +10,8 @@ export class ConfigError extends Error {
   }
 }
 
+import { defaultOf, type Service, type Setting, type SettingValue } from './settings/setting.js';
+
 type Env = Record<string, string | undefined>;
 
 /** Collects settings from an environment, remembering every problem until `done()`. */
@@ -39,14 +41,13 @@ export class EnvReader {
   }
 
   /** A duration such as `24h`, `15m`, `30s`, `500ms`, or a bare number of seconds; returned in milliseconds. */
-  duration(name: string, fallbackMs: number, { minMs = 0 } = {}): number {
+  duration(name: string, fallbackMs: number, { minMs = 0, maxMs = Number.POSITIVE_INFINITY } = {}): number {
     const raw = this.env[name];
     if (raw === undefined || raw === '') return fallbackMs;
     const ms = parseDuration(raw);
-    if (ms === undefined || ms < minMs) {
-      this.problems.push(
-        `${name}=${JSON.stringify(raw)}: expected a duration like 30s, 15m, 24h (at least ${minMs} ms)`,
-      );
+    if (ms === undefined || ms < minMs || ms > maxMs) {
+      const bounds = Number.isFinite(maxMs) ? `from ${minMs} to ${maxMs} ms` : `at least ${minMs} ms`;
+      this.problems.push(`${name}=${JSON.stringify(raw)}: expected a duration like 30s, 15m, 24h (${bounds})`);
       return fallbackMs;
     }
     return ms;
@@ -69,6 +70,32 @@ export class EnvReader {
       return fallback;
     }
     return raw as T;
+  }
+
+  /**
+   * A setting of the table (settings-table.ts), with its default for `service`; `computedDefault` stands in
+   * for a default known only at start (say, the number of CPUs).
+   */
+  setting<S extends Setting>(setting: S, service?: Service, computedDefault?: number): SettingValue<S> {
+    const fallback = computedDefault ?? defaultOf(setting, service);
+    const { name } = setting;
+    switch (setting.kind) {
+      case 'int':
+        return this.int(name, fallback as number, { min: setting.min, max: setting.max }) as SettingValue<S>;
+      case 'duration':
+        return this.duration(name, fallback as number, {
+          minMs: setting.minMs,
+          maxMs: setting.maxMs,
+        }) as SettingValue<S>;
+      case 'bool':
+        return this.bool(name, fallback as boolean) as SettingValue<S>;
+      case 'string':
+        return this.string(name, fallback as string) as SettingValue<S>;
+      case 'choice':
+        return this.oneOf(name, setting.choices, fallback as string) as SettingValue<S>;
+      case 'optional':
+        return this.optionalString(name) as SettingValue<S>;
+    }
   }
 
   /** Records a problem found by a cross-field check. */

@@ -6,7 +6,7 @@ import { type FieldError, fieldError } from '@conveyor/shared';
 import type { AuthStorage, User } from './auth-storage.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password-hasher.js';
-import type { RateLimiter } from './rate-limiter.js';
+import type { WindowCounter } from './rate-limiter.js';
 import { hashToken, newToken } from './secrets.js';
 
 export const USERNAME_PATTERN = '^[A-Za-z0-9_.@-]{3,128}$';
@@ -17,7 +17,7 @@ export interface AccountThrottles {
   /** Failed logins (and /register conflicts): see login-throttle.ts. */
   login: LoginThrottle;
   /** Registrations per client address. */
-  registerPerAddress: RateLimiter;
+  registerPerAddress: WindowCounter;
 }
 
 export type RegisterOutcome =
@@ -63,9 +63,9 @@ export class AccountService {
   async register(username: string, password: string, address: string): Promise<RegisterOutcome> {
     const invalid = AccountService.checkCredentials(username, password);
     if (invalid) return invalid;
-    const retryAfter = this.throttles.registerPerAddress.retryAfter(address);
+    const retryAfter = await this.throttles.registerPerAddress.retryAfter(address);
     if (retryAfter > 0) return { kind: 'throttled', retryAfter };
-    this.throttles.registerPerAddress.hit(address);
+    await this.throttles.registerPerAddress.hit(address);
 
     const existing = await this.storage.findUserByName(username);
     if (existing) return this.reRegister(existing, password, address);
@@ -80,7 +80,7 @@ export class AccountService {
   }
 
   async login(username: string, password: string, address: string): Promise<LoginOutcome> {
-    const admission = this.throttles.login.admit(username, address);
+    const admission = await this.throttles.login.admit(username, address);
     if (admission.kind === 'throttled') return admission;
     if (admission.delayMs > 0) await this.wait(admission.delayMs);
 
@@ -89,10 +89,10 @@ export class AccountService {
       ? await this.hasher.verify(password, user.passwordHash)
       : await this.hasher.verifyAgainstNothing(password);
     if (!user || !valid) {
-      this.throttles.login.failed(username, address);
+      await this.throttles.login.failed(username, address);
       return { kind: 'invalid' };
     }
-    this.throttles.login.succeeded(username, address);
+    await this.throttles.login.succeeded(username, address);
     const token = newToken();
     const expiresAt = new Date(this.now().getTime() + this.sessionTtlMs);
     await this.storage.createSession({ tokenHash: hashToken(token), userId: user.id, expiresAt });
@@ -114,11 +114,11 @@ export class AccountService {
   }
 
   private async reRegister(existing: User, password: string, address: string): Promise<RegisterOutcome> {
-    const admission = this.throttles.login.admit(existing.username, address);
+    const admission = await this.throttles.login.admit(existing.username, address);
     if (admission.kind === 'throttled') return admission;
     if (admission.delayMs > 0) await this.wait(admission.delayMs);
     if (await this.hasher.verify(password, existing.passwordHash)) return { kind: 'registered', user: existing };
-    this.throttles.login.failed(existing.username, address);
+    await this.throttles.login.failed(existing.username, address);
     return { kind: 'conflict' };
   }
 }

@@ -8,17 +8,17 @@
  *   is answered within that delay.
  * A /register of an existing name with another password (the 409) is a failed login for that name here, so
  * /register is no password oracle outside this throttle.
- * Pure decisions over RateLimiter windows: no HTTP, no sleeping (AccountService waits the delay).
+ * Decisions over WindowCounter windows (in RAM, or in PostgreSQL shared by replicas): no HTTP, no sleeping (AccountService waits the delay).
  */
-import type { RateLimiter } from './rate-limiter.js';
+import type { WindowCounter } from './rate-limiter.js';
 
 export interface LoginThrottleLimiters {
   /** Failed logins per (username, address). */
-  perNameAndAddress: RateLimiter;
+  perNameAndAddress: WindowCounter;
   /** Failed logins per client address, any username. */
-  perAddress: RateLimiter;
+  perAddress: WindowCounter;
   /** Failed logins per username, any address: counted for the delay, never to refuse. */
-  perName: RateLimiter;
+  perName: WindowCounter;
 }
 
 export interface LoginDelayPolicy {
@@ -40,24 +40,28 @@ export class LoginThrottle {
   ) {}
 
   /** Whether a login (or a /register of an existing name) from `address` may be tried now, and after what delay. */
-  admit(username: string, address: string): LoginAdmission {
-    const retryAfter = Math.max(
+  async admit(username: string, address: string): Promise<LoginAdmission> {
+    const [pair, perAddress, nameFailures] = await Promise.all([
       this.limiters.perNameAndAddress.retryAfter(pairKey(username, address)),
       this.limiters.perAddress.retryAfter(address),
-    );
+      this.limiters.perName.count(username),
+    ]);
+    const retryAfter = Math.max(pair, perAddress);
     if (retryAfter > 0) return { kind: 'throttled', retryAfter };
-    return { kind: 'admitted', delayMs: this.delayFor(this.limiters.perName.count(username)) };
+    return { kind: 'admitted', delayMs: this.delayFor(nameFailures) };
   }
 
-  failed(username: string, address: string): void {
-    this.limiters.perNameAndAddress.hit(pairKey(username, address));
-    this.limiters.perAddress.hit(address);
-    this.limiters.perName.hit(username);
+  async failed(username: string, address: string): Promise<void> {
+    await Promise.all([
+      this.limiters.perNameAndAddress.hit(pairKey(username, address)),
+      this.limiters.perAddress.hit(address),
+      this.limiters.perName.hit(username),
+    ]);
   }
 
   /** A correct password clears that pair's failures (the owner's typos), not the name's. */
-  succeeded(username: string, address: string): void {
-    this.limiters.perNameAndAddress.reset(pairKey(username, address));
+  async succeeded(username: string, address: string): Promise<void> {
+    await this.limiters.perNameAndAddress.reset(pairKey(username, address));
   }
 
   delayFor(failures: number): number {

@@ -1,10 +1,10 @@
-/** GET /healthz (the process is alive) and GET /readyz (its dependencies are up: the task queue). */
+/** GET /healthz (the process is alive) and GET /readyz (its dependencies are up: the task queue, the database). */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 
 export interface HealthRoutesOptions {
-  /** Named readiness checks, e.g. { queue: () => publisher.isReady() }. */
-  checks: Record<string, () => boolean>;
+  /** Named readiness checks, e.g. { queue: () => publisher.isReady(), database: () => db.ping() }. */
+  checks: Record<string, () => boolean | Promise<boolean>>;
 }
 
 const Health = Type.Object({
@@ -23,13 +23,15 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
     {
       schema: {
         tags: ['operations'],
-        summary: 'Readiness: 503 while a dependency (the task queue) is down',
+        summary: 'Readiness: 503 while a dependency (the task queue, the database) is down',
         response: { 200: Health, 503: Health },
       },
       logLevel: 'warn',
     },
     async (_request, reply) => {
-      const results = Object.fromEntries(Object.entries(checks).map(([name, check]) => [name, check()]));
+      const entries = Object.entries(checks);
+      const values = await Promise.all(entries.map(([, check]) => Promise.resolve(check()).catch(() => false)));
+      const results = Object.fromEntries(entries.map(([name], i) => [name, values[i]!]));
       const ready = Object.values(results).every(Boolean);
       return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', checks: results });
     },

@@ -1,6 +1,7 @@
 import type { TaskStatus, TaskType } from '@conveyor/shared';
 import { decideCommit, estimateBytes } from './commit-rules.js';
-import type { Commit, CommitOutcome, TaskPage, TaskRecord, TaskStore } from './task-store.js';
+import { compareNewestFirst, type TaskCursor } from './task-cursor.js';
+import type { Admission, Commit, CommitOutcome, TaskPage, TaskRecord, TaskStore } from './task-store.js';
 
 export interface MemoryTaskStoreOptions {
   /** How long a finished task is kept. */
@@ -10,12 +11,14 @@ export interface MemoryTaskStoreOptions {
 }
 
 /**
- * TaskStore in RAM: a hash table by id, plus each owner's ids in creation order. Finished tasks are kept in
+ * TaskStore in RAM: a hash table by id, plus each owner's keys sorted newest first by (createdAt, id), so
+ * a page is a binary search away and removing a task never shifts another page. Finished tasks are kept in
  * finishing order too (a Map keeps insertion order), overall for the TTL and per owner for the byte budget.
  */
 export class MemoryTaskStore implements TaskStore {
   private readonly tasks = new Map<string, TaskRecord>();
-  private readonly byOwner = new Map<string, string[]>();
+  /** Per owner: their tasks' keys, newest first (the GET /tasks order). */
+  private readonly byOwner = new Map<string, TaskCursor[]>();
   /** Finished task id → its byte estimate, oldest finished first. */
   private readonly finished = new Map<string, number>();
   /** Per owner: their finished task ids → byte estimate (oldest first), and their total. */
@@ -28,10 +31,18 @@ export class MemoryTaskStore implements TaskStore {
 
   async create(task: TaskRecord): Promise<void> {
     this.tasks.set(task.id, { ...task });
-    const ids = this.byOwner.get(task.ownerId) ?? [];
-    ids.push(task.id);
-    this.byOwner.set(task.ownerId, ids);
+    const keys = this.byOwner.get(task.ownerId) ?? [];
+    const key = { createdAt: task.createdAt, id: task.id };
+    keys.splice(firstBelow(keys, key), 0, key);
+    this.byOwner.set(task.ownerId, keys);
     if (task.status === 'in_progress') this.addInFlight(task.ownerId, 1);
+  }
+
+  /** Check and insert run with no await between them: atomic in this process, the only one holding it. */
+  async createWithinCap(task: TaskRecord, maxInFlight: number): Promise<Admission> {
+    if ((this.inFlight.get(task.ownerId) ?? 0) >= maxInFlight) return 'too_many_in_flight';
+    await this.create(task);
+    return 'created';
   }
 
   async countInFlight(ownerId: string): Promise<number> {
@@ -58,11 +69,11 @@ export class MemoryTaskStore implements TaskStore {
     if (!task) return;
     this.tasks.delete(id);
     if (task.status === 'in_progress') this.addInFlight(task.ownerId, -1);
-    const ids = this.byOwner.get(task.ownerId);
-    if (ids) {
-      const at = ids.lastIndexOf(id);
-      if (at >= 0) ids.splice(at, 1);
-      if (ids.length === 0) this.byOwner.delete(task.ownerId);
+    const keys = this.byOwner.get(task.ownerId);
+    if (keys) {
+      const at = firstBelow(keys, task) - 1;
+      if (keys[at]?.id === id) keys.splice(at, 1);
+      if (keys.length === 0) this.byOwner.delete(task.ownerId);
     }
     const size = this.finished.get(id);
     if (size !== undefined) {
@@ -97,20 +108,13 @@ export class MemoryTaskStore implements TaskStore {
     return { kind: 'applied', task: { ...task } };
   }
 
-  async listByOwner(ownerId: string, limit: number, cursor?: string): Promise<TaskPage> {
-    const ids = this.byOwner.get(ownerId) ?? [];
-    // The cursor is the index (in creation order) just below the last task of the previous page.
-    let end = ids.length;
-    if (cursor !== undefined) {
-      const parsed = Number.parseInt(cursor, 10);
-      end = Number.isInteger(parsed) && parsed >= 0 ? Math.min(parsed, ids.length) : 0;
-    }
-    const start = Math.max(0, end - limit);
-    const tasks = ids
-      .slice(start, end)
-      .reverse()
-      .map((id) => ({ ...this.tasks.get(id)! }));
-    return { tasks, nextCursor: start > 0 ? String(start) : null };
+  async listByOwner(ownerId: string, limit: number, before?: TaskCursor): Promise<TaskPage> {
+    const keys = this.byOwner.get(ownerId) ?? [];
+    const start = before ? firstBelow(keys, before) : 0;
+    const page = keys.slice(start, start + limit);
+    const tasks = page.map((key) => ({ ...this.tasks.get(key.id)! }));
+    const last = page[page.length - 1];
+    return { tasks, next: last && start + limit < keys.length ? { createdAt: last.createdAt, id: last.id } : null };
   }
 
   async counts(): Promise<Array<{ type: TaskType; status: TaskStatus; count: number }>> {
@@ -153,4 +157,16 @@ export class MemoryTaskStore implements TaskStore {
     }
     return dropped;
   }
+}
+
+/** The index of the first key strictly below `key` in a newest-first list (binary search). */
+function firstBelow(keys: TaskCursor[], key: TaskCursor): number {
+  let low = 0;
+  let high = keys.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (compareNewestFirst(keys[mid]!, key) <= 0) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  isTaskId,
   PublishError,
   TASK_MESSAGE_SCHEMA_VERSION,
   type TaskMessage,
@@ -12,8 +13,8 @@ import {
 } from '@conveyor/shared';
 import type { Logger } from 'pino';
 import { hashToken, newToken, sameDigest } from '../accounts/secrets.js';
+import type { TaskCursor } from './task-cursor.js';
 import type { Commit, CommitOutcome, TaskPage, TaskRecord, TaskStore } from './task-store.js';
-import { isTaskId } from './task-views.js';
 
 export type CommitAuthorization = { kind: 'ok'; task: TaskRecord } | { kind: 'not_found' } | { kind: 'forbidden' };
 
@@ -49,9 +50,6 @@ export class TaskService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Per owner, the count-then-create of the previous POST /task, so parallel posts cannot overshoot the cap. */
-  private readonly admission = new Map<string, Promise<unknown>>();
-
   /**
    * Stores the task as queued, then publishes it; resolves only once the queue has confirmed. If publishing
    * fails, the task is removed again (it was never handed to a worker) and PublishError propagates. An owner
@@ -60,8 +58,10 @@ export class TaskService {
   async create(ownerId: string, task: TaskPayload): Promise<CreateOutcome> {
     const id = randomUUID();
     const commitToken = commitTokenFor(id, newToken());
-    const record = await this.admit(ownerId, () => this.newRecord(id, ownerId, task, commitToken));
-    if (!record) return { kind: 'too_many_in_flight', max: this.options.maxInFlight };
+    const record = this.newRecord(id, ownerId, task, commitToken);
+    if ((await this.store.createWithinCap(record, this.options.maxInFlight)) === 'too_many_in_flight') {
+      return { kind: 'too_many_in_flight', max: this.options.maxInFlight };
+    }
     const createdAt = record.createdAt;
     const message = {
       schema_version: TASK_MESSAGE_SCHEMA_VERSION,
@@ -98,31 +98,14 @@ export class TaskService {
     };
   }
 
-  /** Counts the owner's tasks in flight and stores the new one if under the cap, one POST at a time per owner. */
-  private async admit(ownerId: string, make: () => TaskRecord): Promise<TaskRecord | undefined> {
-    const previous = this.admission.get(ownerId) ?? Promise.resolve();
-    const turn = previous.then(async () => {
-      if ((await this.store.countInFlight(ownerId)) >= this.options.maxInFlight) return undefined;
-      const record = make();
-      await this.store.create(record);
-      return record;
-    });
-    const settled = turn.catch(() => undefined);
-    this.admission.set(ownerId, settled);
-    settled.then(() => {
-      if (this.admission.get(ownerId) === settled) this.admission.delete(ownerId);
-    });
-    return turn;
-  }
-
   /** The task if it exists and belongs to `ownerId`; another user's task is indistinguishable from none. */
   async getOwned(id: string, ownerId: string): Promise<TaskRecord | undefined> {
     const task = await this.store.get(id);
     return task && task.ownerId === ownerId ? task : undefined;
   }
 
-  list(ownerId: string, limit: number, cursor?: string): Promise<TaskPage> {
-    return this.store.listByOwner(ownerId, limit, cursor);
+  list(ownerId: string, limit: number, before?: TaskCursor): Promise<TaskPage> {
+    return this.store.listByOwner(ownerId, limit, before);
   }
 
   /**

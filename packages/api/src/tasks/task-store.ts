@@ -4,6 +4,7 @@
  * atomically for its task (a database would use a conditional update).
  */
 import type { TaskError, TaskStage, TaskStatus, TaskType } from '@conveyor/shared';
+import type { TaskCursor } from './task-cursor.js';
 
 export interface TaskRecord {
   id: string;
@@ -34,18 +35,25 @@ export type CommitOutcome =
 
 export interface TaskPage {
   tasks: TaskRecord[];
-  /** Pass back as `cursor` for the next (older) page; null on the last page. */
-  nextCursor: string | null;
+  /** Where the next (older) page starts: the last task of this one; null on the last page. */
+  next: TaskCursor | null;
 }
+
+export type Admission = 'created' | 'too_many_in_flight';
 
 export interface TaskStore {
   create(task: TaskRecord): Promise<void>;
+  /**
+   * Stores the task only if its owner has fewer than `maxInFlight` tasks in flight, as one atomic step
+   * (parallel posts, on one replica or several, cannot overshoot the cap).
+   */
+  createWithinCap(task: TaskRecord, maxInFlight: number): Promise<Admission>;
   get(id: string): Promise<TaskRecord | undefined>;
   /** Removes a task that was never handed to a worker (its publish failed). */
   delete(id: string): Promise<void>;
   commit(id: string, commit: Commit, now: Date): Promise<CommitOutcome>;
-  /** The owner's tasks, newest first. */
-  listByOwner(ownerId: string, limit: number, cursor?: string): Promise<TaskPage>;
+  /** The owner's tasks, newest first by (createdAt, id); with `before`, only those strictly below that key. */
+  listByOwner(ownerId: string, limit: number, before?: TaskCursor): Promise<TaskPage>;
   /** How many of the owner's tasks are in flight (status in_progress: queued or running), for the per-user cap. */
   countInFlight(ownerId: string): Promise<number>;
   /** Counts by type and status, for metrics. */

@@ -14,7 +14,11 @@ export const DEPLOYMENT_LABEL = 'conveyor.deployment';
 export const TASK_ID_LABEL = 'conveyor.task_id';
 export const WORKER_ID_LABEL = 'conveyor.worker_id';
 
-/** Work directory room on top of the files limit: the source (64 KiB), its input (1 MiB), the binary. */
+/**
+ * Work directory room on top of the files limit: the source (64 KiB), the task's files (256 KiB, and a copy
+ * in each test's directory), all the input (1 MiB), the binary and its copy. A test's output files share
+ * the files limit with what the program writes.
+ */
 export const WORK_DIR_OVERHEAD_BYTES = 4 * 1024 * 1024;
 
 /** The image's non-root user (see sandbox/Dockerfile). */

@@ -2,7 +2,7 @@
  * Every sandbox limit in one place: the server's defaults and caps, and how a task's own request is clamped.
  * The worker's main reads environment variables into a SandboxLimitsConfig; DEFAULT_SANDBOX_LIMITS is the fallback.
  */
-import type { CodeLimits } from '@conveyor/shared';
+import { type CodeLimits, SETTINGS } from '@conveyor/shared';
 
 const MiB = 1024 * 1024;
 
@@ -11,6 +11,8 @@ export interface SandboxLimitsConfig {
   runTimeMs: { default: number; cap: number };
   /** Run memory (RAM, swap off) when the task does not ask, and the most it may ask for. */
   memoryMb: { default: number; cap: number };
+  /** The whole task (compile and every run): when the task does not ask, and the most it may ask for. */
+  totalTimeMs: { default: number; cap: number };
   /** Compile wall time and memory: fixed by the server, a task cannot change them. */
   compileTimeMs: number;
   compileMemoryMb: number;
@@ -26,21 +28,25 @@ export interface SandboxLimitsConfig {
   openFiles: number;
 }
 
+/** The defaults of the settings table (SETTINGS), for code that runs a sandbox without reading a config. */
 export const DEFAULT_SANDBOX_LIMITS: Readonly<SandboxLimitsConfig> = Object.freeze({
-  runTimeMs: { default: 5_000, cap: 15_000 },
-  memoryMb: { default: 256, cap: 1_024 },
-  compileTimeMs: 10_000,
-  compileMemoryMb: 256,
-  cpus: 1,
-  pids: 64,
-  outputBytes: 64 * 1024,
-  filesBytes: 16 * MiB,
+  runTimeMs: { default: SETTINGS.RUN_TIME_LIMIT.default, cap: SETTINGS.RUN_TIME_CAP.default },
+  memoryMb: { default: SETTINGS.MEMORY_LIMIT_MB.default, cap: SETTINGS.MEMORY_CAP_MB.default },
+  totalTimeMs: { default: SETTINGS.TOTAL_TIME_LIMIT.default, cap: SETTINGS.TOTAL_TIME_CAP.default },
+  compileTimeMs: SETTINGS.COMPILE_TIME_LIMIT.default,
+  compileMemoryMb: SETTINGS.COMPILE_MEMORY_MB.default,
+  cpus: SETTINGS.SANDBOX_CPUS.default,
+  pids: SETTINGS.SANDBOX_PIDS.default,
+  outputBytes: SETTINGS.OUTPUT_LIMIT_BYTES.default,
+  filesBytes: SETTINGS.FILES_LIMIT_BYTES.default,
+  // Not a setting: enough for any compiler, too few to matter.
   openFiles: 256,
 });
 
 /** The limits one task runs under, after clamping. */
 export interface TaskSandboxLimits {
   runTimeMs: number;
+  totalTimeMs: number;
   compileTimeMs: number;
   runMemoryBytes: number;
   compileMemoryBytes: number;
@@ -62,6 +68,7 @@ export function limitsForTask(
 ): TaskSandboxLimits {
   return {
     runTimeMs: clamp(requested.time_ms ?? config.runTimeMs.default, config.runTimeMs.cap),
+    totalTimeMs: clamp(requested.total_time_ms ?? config.totalTimeMs.default, config.totalTimeMs.cap),
     compileTimeMs: config.compileTimeMs,
     runMemoryBytes: clamp(requested.memory_mb ?? config.memoryMb.default, config.memoryMb.cap) * MiB,
     compileMemoryBytes: config.compileMemoryMb * MiB,
@@ -79,6 +86,7 @@ export function sandboxLimitsProblems(config: SandboxLimitsConfig): string[] {
   for (const [name, pair] of [
     ['runTimeMs', config.runTimeMs],
     ['memoryMb', config.memoryMb],
+    ['totalTimeMs', config.totalTimeMs],
   ] as const) {
     if (pair.default > pair.cap) problems.push(`${name}: the default (${pair.default}) is above the cap (${pair.cap})`);
   }

@@ -6,6 +6,7 @@
 import type { OutputStream } from './docker-stream-demuxer.js';
 import type { ContainerFacts } from './sandbox-engine.js';
 import { type Prelude, SandboxOutput } from './sandbox-output.js';
+import type { TestFrame } from './test-frames.js';
 import type { CompileObservation, RunObservation } from './verdict.js';
 
 /** Why the host stopped a container (a kill); null while it has not. */
@@ -17,6 +18,7 @@ export type ReceiveEvent = 'prelude' | 'over_limit' | 'protocol_error' | null;
 export interface ObservationLimits {
   outputBytes: number;
   compileTimeMs: number;
+  runMemoryBytes: number;
 }
 
 export class Observation {
@@ -32,8 +34,9 @@ export class Observation {
   constructor(
     private readonly limits: ObservationLimits,
     private readonly now: () => number = () => performance.now(),
+    mode: 'stream' | 'judge' = 'stream',
   ) {
-    this.output = new SandboxOutput(limits.outputBytes);
+    this.output = new SandboxOutput(limits.outputBytes, mode);
     this.startedAt = now();
     this.compileEndedAt = this.startedAt;
     this.lastOutputAt = this.startedAt;
@@ -49,6 +52,50 @@ export class Observation {
 
   get protocolError(): Error | null {
     return this.protocolErrorValue;
+  }
+
+  /** Judge mode: the tests the supervisor reported so far. */
+  get testFrames(): readonly TestFrame[] {
+    return this.output.testFrames;
+  }
+
+  /**
+   * Judge mode: the runs of the tests that were reported, in order. When the host stopped the container
+   * (time, output) in the middle of test number `count`-or-fewer, that unreported test is the one it stopped.
+   */
+  tests(count: number): RunObservation[] {
+    const runs: RunObservation[] = this.output.testFrames.map((frame) => ({
+      waitStatus: frame.waitStatus,
+      stdout: frame.stdout,
+      stderr: frame.stderr,
+      truncated: frame.outputLimited,
+      timeMs: frame.timeMs,
+      timedOut: frame.timedOut !== 0,
+      outputLimited: frame.outputLimited,
+      // The engine's OOMKilled flag is the container's, for all the runs at once: the supervisor's reading of
+      // the cgroup's counter around each run names the test (and the peak is the second signal).
+      oomKilled: frame.oomKilled,
+      cpuMs: frame.cpuMs,
+      memoryKb: frame.memoryKb,
+      memoryLimitBytes: this.limits.runMemoryBytes,
+    }));
+    const reason = this.stopReasonValue;
+    if ((reason === 'run_timeout' || reason === 'output_limit') && runs.length < count && this.runStartedAt !== null) {
+      runs.push({
+        waitStatus: null,
+        stdout: '',
+        stderr: '',
+        truncated: false,
+        timeMs: Math.round((this.stoppedAt ?? this.now()) - this.runStartedAt),
+        timedOut: reason === 'run_timeout',
+        outputLimited: reason === 'output_limit',
+        oomKilled: false,
+        cpuMs: null,
+        memoryKb: null,
+        memoryLimitBytes: this.limits.runMemoryBytes,
+      });
+    }
+    return runs;
   }
 
   get runStarted(): boolean {
@@ -131,7 +178,10 @@ export class Observation {
       timeMs: program.timeMs ?? this.hostTimeMs(this.runStartedAt ?? this.compileEndedAt, facts, compileMs),
       timedOut: reported ? program.timedOut : this.stopReasonValue === 'run_timeout',
       outputLimited: this.stopReasonValue === 'output_limit' || program.truncated,
-      oomKilled: facts.oomKilled,
+      oomKilled: facts.oomKilled || program.oomKilled,
+      cpuMs: program.cpuMs,
+      memoryKb: program.memoryKb,
+      memoryLimitBytes: this.limits.runMemoryBytes,
     };
   }
 

@@ -7,16 +7,16 @@
  * then kill), and reads the OOM flag from the engine. What was seen is kept by an Observation.
  */
 import type { Duplex } from 'node:stream';
-import type { CodeResult, Logger } from '@conveyor/shared';
+import type { CodeResult, CodeTest, CompareSpec, Logger } from '@conveyor/shared';
 import { afterPendingIo } from './after-pending-io.js';
 import { sandboxContainerSpec } from './container-spec.js';
 import { DockerStreamDemuxer } from './docker-stream-demuxer.js';
 import type { TaskSandboxLimits } from './limits.js';
 import { Observation, type StopReason } from './observation.js';
 import { type SandboxContainer, type SandboxEngine, SandboxEngineError } from './sandbox-engine.js';
-import { HOST_WAIT_MS, type SupervisorInvocation, supervisorInvocation } from './supervisor-script.js';
-import type { TranslatorSpec } from './translators.js';
-import { type CompileObservation, codeResult, type RunObservation } from './verdict.js';
+import { GO_ON, HOST_WAIT_MS, STOP, type SupervisorInvocation, supervisorInvocation } from './supervisor-script.js';
+import { compileCommand, type TranslatorSpec } from './translators.js';
+import { type CompileObservation, codeResult, judgeResult, type RunObservation, testResult } from './verdict.js';
 
 export const SANDBOX_JOB_STATES = ['new', 'created', 'prepared', 'compiled', 'executed', 'cleaned_up'] as const;
 export type SandboxJobState = (typeof SANDBOX_JOB_STATES)[number];
@@ -30,11 +30,21 @@ export interface SandboxJobInput {
   code: string;
   stdin: string;
   limits: TaskSandboxLimits;
+  /** The program's arguments (a task without tests). */
+  args?: readonly string[];
+  /** Extra files written next to the source; C and C++ sources among them are compiled with it. */
+  files?: ReadonlyArray<{ name: string; bytes: Buffer }>;
+  compilerOptions?: readonly string[];
+  /** With tests the job runs in judge mode: compiled once, one run per test, each judged. */
+  judge?: { tests: readonly CodeTest[]; compare: CompareSpec; stopOnFailure: boolean };
 }
 
 export interface SandboxJobHooks {
   log?: Logger;
-  /** Called with the container's id and `true` as soon as it exists, and with `false` once it is removed. */
+  /**
+   * Called with the container's id and `true` as soon as it exists, and with `false` once its removal was
+   * tried, whether or not it succeeded (a container left behind is the sweeper's, found by its labels).
+   */
   onContainer?: (id: string, alive: boolean) => void;
   /** Aborting stops the program and makes run() throw (the task goes back to the queue). */
   signal?: AbortSignal;
@@ -44,6 +54,8 @@ export interface SandboxJobHooks {
 export interface SandboxObservations {
   compile: CompileObservation | null;
   run: RunObservation | null;
+  /** Judge mode: the tests that ran, in order. */
+  tests: RunObservation[];
 }
 
 /** A transition asked in the wrong state: a bug in the caller, never a sandbox failure. */
@@ -80,6 +92,10 @@ export class SandboxJob {
   /** True when the run's memory limit differs from the compile's: the host changes it between the steps. */
   private readonly gate: boolean;
   private readonly supervisor: SupervisorInvocation;
+  /** Judge mode: how many test frames were answered (stop_on_failure). */
+  private testsAnswered = 0;
+  /** Judge mode: the host told the supervisor to stop after a failed test. */
+  private stopSent = false;
   private readonly onAbort = () => this.stop('aborted');
 
   constructor(
@@ -87,19 +103,31 @@ export class SandboxJob {
     private readonly input: SandboxJobInput,
     private readonly hooks: SandboxJobHooks = {},
   ) {
-    const { limits, translator } = input;
-    this.compiles = translator.compile !== null;
+    const { limits, translator, judge } = input;
+    const files = input.files ?? [];
+    const compile = compileCommand(
+      translator,
+      files.map((file) => file.name),
+      input.compilerOptions,
+    );
+    this.compiles = compile !== null;
     this.gate = this.compiles && limits.compileMemoryBytes !== limits.runMemoryBytes;
+    const program = this.compiles ? [translator.run[0]!.replace(/^\.\//, '')] : [translator.sourceFile];
     this.supervisor = supervisorInvocation({
-      sourceFile: translator.sourceFile,
-      source: input.code,
-      stdin: input.stdin,
-      compile: translator.compile,
+      files: [{ name: translator.sourceFile, bytes: Buffer.from(input.code, 'utf8') }, ...files],
+      mode: judge ? 'judge' : 'stream',
+      runs: judge
+        ? judge.tests.map((test) => ({ stdin: Buffer.from(test.stdin, 'utf8'), args: test.args }))
+        : [{ stdin: Buffer.from(input.stdin, 'utf8'), args: input.args ?? [] }],
+      copy: [...program, ...files.map((file) => file.name)],
+      compile,
       run: translator.run,
       outputLimitBytes: limits.outputBytes,
       compileTimeMs: limits.compileTimeMs,
       runTimeMs: limits.runTimeMs,
+      totalTimeMs: limits.totalTimeMs,
       gate: this.gate,
+      stopGate: judge?.stopOnFailure ?? false,
     });
   }
 
@@ -112,8 +140,9 @@ export class SandboxJob {
     await this.create();
     try {
       await this.start();
-      const { compile, run } = await this.collect();
-      return codeResult(compile, run);
+      const { compile, run, tests } = await this.collect();
+      const { judge } = this.input;
+      return judge ? judgeResult(compile, tests, judge.tests, judge.compare) : codeResult(compile, run);
     } finally {
       await this.remove();
     }
@@ -149,13 +178,14 @@ export class SandboxJob {
       stream.once('close', resolve);
       stream.once('error', () => resolve());
     });
-    const observation = new Observation(this.input.limits);
+    const observation = new Observation(this.input.limits, undefined, this.input.judge ? 'judge' : 'stream');
     this.observation = observation;
     const demuxer = new DockerStreamDemuxer((streamName, chunk) => {
       const event = observation.receive(streamName, chunk);
       if (event === 'prelude') this.onPrelude();
       else if (event === 'over_limit') this.stop('output_limit');
       else if (event === 'protocol_error') this.stop('aborted');
+      if (event !== 'protocol_error') this.answerTests();
     });
     stream.on('data', (data: Buffer) => demuxer.push(data));
     // An abort that came before the observation existed had nothing to stop yet.
@@ -188,7 +218,21 @@ export class SandboxJob {
         `sandbox failed before the program ran (container exit ${exit.statusCode}): ${observation.failureText() || 'no message'}`,
       );
     }
-    return { compile: observation.compile(this.compiles, facts), run: observation.run(facts) };
+    const judge = this.input.judge;
+    const compile = observation.compile(this.compiles, facts);
+    const tests = judge ? observation.tests(judge.tests.length) : [];
+    if (judge && observation.runStarted && tests.length < judge.tests.length) {
+      // Fewer reports than tests is the supervisor's word only when it stopped on purpose (told to, or out
+      // of total time); otherwise the sandbox failed, and the task is tried again rather than judged on less.
+      const lastFrame = observation.testFrames[observation.testFrames.length - 1];
+      const hostStopped = observation.stopReason === 'run_timeout' || observation.stopReason === 'output_limit';
+      if (!this.stopSent && !hostStopped && lastFrame?.timedOut !== 2) {
+        throw new Error(
+          `the sandbox reported ${tests.length} of ${judge.tests.length} tests (container exit ${exit.statusCode}): ${observation.failureText() || 'no message'}`,
+        );
+      }
+    }
+    return { compile, run: judge ? null : observation.run(facts), tests };
   }
 
   /** Removes the container; never throws (a container left behind is the sweeper's, found by its labels). */
@@ -230,7 +274,28 @@ export class SandboxJob {
   private beginRun(): void {
     this.enter('compiled');
     this.observation?.recordRunStart();
-    this.arm(this.input.limits.runTimeMs + HOST_BACKSTOP_MS, 'run_timeout');
+    const { limits, judge } = this.input;
+    this.arm((judge ? limits.totalTimeMs : limits.runTimeMs) + HOST_BACKSTOP_MS, 'run_timeout');
+  }
+
+  /**
+   * stop_on_failure: the supervisor waits after each test (but the last) for the host's word, since only
+   * the host holds the expected output. A test that did not pass stops the task; the rest are skipped.
+   */
+  private answerTests(): void {
+    const judge = this.input.judge;
+    const observation = this.observation;
+    if (!judge?.stopOnFailure || !observation) return;
+    const frames = observation.testFrames.length;
+    if (frames <= this.testsAnswered) return;
+    const runs = observation.tests(0);
+    for (; this.testsAnswered < frames; this.testsAnswered++) {
+      const i = this.testsAnswered;
+      if (i >= judge.tests.length - 1) continue;
+      const passed = testResult(judge.tests[i]!, runs[i]!, judge.compare).verdict === 'ok';
+      this.stream?.write(Buffer.from(passed ? GO_ON : STOP));
+      if (!passed) this.stopSent = true;
+    }
   }
 
   /**
@@ -240,7 +305,9 @@ export class SandboxJob {
    */
   private async waitForStop(container: SandboxContainer): Promise<{ statusCode: number }> {
     const { limits } = this.input;
-    const lifeMs = HOST_WAIT_MS * (this.gate ? 2 : 1) + limits.compileTimeMs + limits.runTimeMs + 2 * HOST_BACKSTOP_MS;
+    // Judge mode: the supervisor ends every test, and its waits for the host, within the task's total time.
+    const runMs = this.input.judge ? limits.totalTimeMs : limits.runTimeMs;
+    const lifeMs = HOST_WAIT_MS * (this.gate ? 2 : 1) + limits.compileTimeMs + runMs + 2 * HOST_BACKSTOP_MS;
     const limit = new AbortController();
     const lost = (why: string) => () =>
       limit.abort(new SandboxEngineError(`the engine did not report the container stopped: ${why}`));

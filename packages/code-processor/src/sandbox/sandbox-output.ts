@@ -6,6 +6,7 @@
 
 import type { OutputStream } from './docker-stream-demuxer.js';
 import { PRELUDE_MARK, TRAILER_BYTES, TRAILER_PREFIX } from './supervisor-script.js';
+import { type TestFrame, TestFrameReader } from './test-frames.js';
 
 export interface CompileReport {
   /** Raw wait status of the compiler (exit code << 8 | signal). */
@@ -35,12 +36,17 @@ export interface ProgramOutput {
   waitStatus: number | null;
   /** The program's wall time as the supervisor measured it; null without a report. */
   timeMs: number | null;
-  /** The supervisor stopped the program at the run time limit. */
+  /** The supervisor stopped the program at the run time limit (or the task's total time). */
   timedOut: boolean;
+  /** The kernel's accounting of the program (see supervisor-script.ts); null without a report. */
+  cpuMs: number | null;
+  memoryKb: number | null;
+  /** The container's cgroup counted an OOM kill during the run. */
+  oomKilled: boolean;
 }
 
 const PRELUDE_HEADER = /^(\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) ([01])$/;
-const TRAILER_BODY = /^(\d{10}) (\d{10}) ([01])$/;
+const TRAILER_BODY = /^(\d{10}) (\d{10}) ([012]) (\d{10}) (\d{10}) ([01])$/;
 const MAX_PRELUDE_HEADER = 400;
 
 interface PendingPrelude {
@@ -63,15 +69,24 @@ export class SandboxOutput {
   private readonly stderrChunks: Buffer[] = [];
   private stderrBytes = 0;
   private overLimit = false;
+  /** Judge mode: after the prelude, stdout is the supervisor's per-test frames (test-frames.ts). */
+  private readonly frames: TestFrameReader | null;
+  private readonly framesSeen: TestFrame[] = [];
 
-  constructor(private readonly limitBytes: number) {}
+  constructor(
+    private readonly limitBytes: number,
+    mode: 'stream' | 'judge' = 'stream',
+  ) {
+    this.frames = mode === 'judge' ? new TestFrameReader(limitBytes) : null;
+  }
+
+  /** Judge mode: the tests reported so far, in order. */
+  get testFrames(): readonly TestFrame[] {
+    return this.framesSeen;
+  }
 
   get prelude(): Prelude | null {
     return this.preludeResult;
-  }
-
-  get isOverLimit(): boolean {
-    return this.overLimit;
   }
 
   /** Feeds one chunk; returns what happened because of it, if anything the host must act on. */
@@ -80,8 +95,13 @@ export class SandboxOutput {
     if (!this.preludeResult && stream === 'stdout') {
       const rest = this.readPrelude(chunk);
       if (!this.preludeResult) return null;
-      if (rest.length > 0) this.keep('stdout', rest);
+      if (rest.length > 0) this.keepStdout(rest);
       return this.overLimit ? 'over_limit' : 'prelude';
+    }
+    if (stream === 'stdout') {
+      const wasOver = this.overLimit;
+      this.keepStdout(chunk);
+      return this.overLimit && !wasOver ? 'over_limit' : null;
     }
     const wasOver = this.overLimit;
     this.keep(stream, chunk);
@@ -91,12 +111,20 @@ export class SandboxOutput {
   /** What the program printed and how it ended, once the container has stopped. */
   finish(): ProgramOutput {
     let stdout = Buffer.concat(this.stdoutChunks);
-    let report: { waitStatus: number; timeMs: number; timedOut: boolean } | null = null;
+    let report: Pick<ProgramOutput, 'waitStatus' | 'timeMs' | 'timedOut' | 'cpuMs' | 'memoryKb' | 'oomKilled'> | null =
+      null;
     if (!this.overLimit && stdout.length >= TRAILER_BYTES) {
       const trailer = stdout.subarray(stdout.length - TRAILER_BYTES).toString('latin1');
       const body = TRAILER_BODY.exec(trailer.slice(TRAILER_PREFIX.length, -1));
       if (trailer.startsWith(TRAILER_PREFIX) && trailer.endsWith('\n') && body) {
-        report = { waitStatus: Number(body[1]), timeMs: Number(body[2]), timedOut: body[3] === '1' };
+        report = {
+          waitStatus: Number(body[1]),
+          timeMs: Number(body[2]),
+          timedOut: body[3] !== '0',
+          cpuMs: Number(body[4]),
+          memoryKb: Number(body[5]),
+          oomKilled: body[6] === '1',
+        };
         stdout = stdout.subarray(0, stdout.length - TRAILER_BYTES);
       }
     }
@@ -109,7 +137,16 @@ export class SandboxOutput {
       waitStatus: report?.waitStatus ?? null,
       timeMs: report?.timeMs ?? null,
       timedOut: report?.timedOut ?? false,
+      cpuMs: report?.cpuMs ?? null,
+      memoryKb: report?.memoryKb ?? null,
+      oomKilled: report?.oomKilled ?? false,
     };
+  }
+
+  /** The program's stdout: kept (stream mode), or read as test frames (judge mode; throws on a bad one). */
+  private keepStdout(chunk: Buffer): void {
+    if (this.frames) this.framesSeen.push(...this.frames.push(chunk));
+    else this.keep('stdout', chunk);
   }
 
   private readPrelude(chunk: Buffer): Buffer {

@@ -3,14 +3,14 @@
  * itself fails. Knows which containers are at work so the sweeper never removes one of them.
  */
 
-import type { CodeResult, CodeTaskPayload, Logger } from '@conveyor/shared';
+import { type CodeResult, type CodeTaskPayload, DEFAULT_COMPARE, type Logger, SETTINGS } from '@conveyor/shared';
 import type Docker from 'dockerode';
 import { DockerSandboxEngine } from './docker-sandbox-engine.js';
 import { DEFAULT_SANDBOX_LIMITS, limitsForTask, type SandboxLimitsConfig } from './limits.js';
 import { SandboxJob } from './sandbox-job.js';
 import { TRANSLATOR_SPECS } from './translators.js';
 
-export const DEFAULT_SANDBOX_IMAGE = 'conveyor-sandbox:latest';
+export const DEFAULT_SANDBOX_IMAGE = SETTINGS.SANDBOX_IMAGE.default;
 /** The deployment label when none is configured (see the sweeper). */
 export const DEFAULT_DEPLOYMENT = 'default';
 
@@ -111,6 +111,17 @@ export class SandboxRunner {
           code: task.code,
           stdin: task.stdin,
           limits,
+          args: task.args,
+          files: task.files?.map((file) => ({
+            name: file.name,
+            bytes: Buffer.from(file.content, file.encoding === 'base64' ? 'base64' : 'utf8'),
+          })),
+          compilerOptions: task.compiler_options,
+          judge: task.tests && {
+            tests: task.tests,
+            compare: task.compare ?? DEFAULT_COMPARE,
+            stopOnFailure: task.stop_on_failure ?? false,
+          },
         },
         {
           log: this.log,

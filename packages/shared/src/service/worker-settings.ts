@@ -1,6 +1,8 @@
-/** The settings every worker service reads the same way (see the README's configuration table). */
+/** The settings every worker service reads the same way (see docs/configuration.md). */
 import { availableParallelism } from 'node:os';
 import type { EnvReader } from '../config.js';
+import type { Service } from '../settings/setting.js';
+import { SETTINGS } from '../settings/settings-table.js';
 import { type QueueSettings, readQueueSettings } from './queue-settings.js';
 
 export interface WorkerSettings {
@@ -12,19 +14,26 @@ export interface WorkerSettings {
   /** The health endpoint (/healthz, /readyz, /metrics); 0 = a free port, -1 = none. */
   healthPort: number;
   healthHost: string;
+  /**
+   * How long a worker holds a commit the API does not take (down, unreachable, 5xx), retrying with back-off,
+   * before handing the task back to the queue. The message stays unacked meanwhile, so it must stay under
+   * RabbitMQ's consumer_timeout (30 min by default), past which the broker closes the channel.
+   */
+  commitHoldMs: number;
   /** How long SIGTERM waits for in-flight tasks before returning them to the queue. */
   shutdownGraceMs: number;
   logLevel: string;
 }
 
-export function readWorkerSettings(read: EnvReader, defaults: { healthPort: number }): WorkerSettings {
+export function readWorkerSettings(read: EnvReader, service: Service): WorkerSettings {
   return {
     queue: readQueueSettings(read),
-    apiUrl: read.string('API_URL', 'http://127.0.0.1:8000'),
-    concurrency: read.int('CONCURRENCY', availableParallelism(), { min: 1, max: 256 }),
-    healthPort: read.int('HEALTH_PORT', defaults.healthPort, { min: -1, max: 65535 }),
-    healthHost: read.string('HEALTH_HOST', '127.0.0.1'),
-    shutdownGraceMs: read.duration('SHUTDOWN_GRACE', 30_000, { minMs: 0 }),
-    logLevel: read.oneOf('LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], 'info'),
+    apiUrl: read.setting(SETTINGS.API_URL),
+    concurrency: read.setting(SETTINGS.CONCURRENCY, service, availableParallelism()),
+    healthPort: read.setting(SETTINGS.HEALTH_PORT, service),
+    healthHost: read.setting(SETTINGS.HEALTH_HOST),
+    commitHoldMs: read.setting(SETTINGS.COMMIT_HOLD),
+    shutdownGraceMs: read.setting(SETTINGS.SHUTDOWN_GRACE, service),
+    logLevel: read.setting(SETTINGS.LOG_LEVEL),
   };
 }

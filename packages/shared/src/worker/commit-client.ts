@@ -1,8 +1,10 @@
 /**
  * POST /commit, as a worker reports on a task: `running` when work starts, then `ready` or `failed`.
  * Keep-alive HTTP (Node's fetch pools connections), a timeout per request, and retries with exponential
- * back-off and full jitter for what may pass (network errors, timeouts, 5xx, 429). Answers that will not
- * change with a retry come back as a CommitAnswer for the worker to act on.
+ * back-off and full jitter for what may pass (network errors, timeouts, 5xx, 429) for a period
+ * (`retryForMs`, the worker's COMMIT_HOLD): a finished result is held through an API outage instead of
+ * being thrown away and the task re-run. Answers that will not change with a retry come back as a
+ * CommitAnswer for the worker to act on.
  */
 import type { Logger } from 'pino';
 import type { CommitRequest, TaskStatus } from '../contract/task.js';
@@ -42,12 +44,17 @@ export interface CommitClientOptions {
   apiUrl: string;
   /** Per request. */
   timeoutMs?: number;
-  /** Attempts in all, the first included. */
+  /** How long to keep retrying a commit the API does not take (it is down, unreachable, 5xx). */
+  retryForMs?: number;
+  /** Attempts in all, the first included; unlimited by default (the period bounds them). */
   attempts?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
   log?: Logger;
 }
+
+/** The default hold: long enough for an API restart or a network blip, well under RabbitMQ's consumer_timeout. */
+export const DEFAULT_COMMIT_RETRY_MS = 15 * 60_000;
 
 const TRANSIENT_STATUS = (status: number) => status >= 500 || status === 429 || status === 408;
 
@@ -55,6 +62,7 @@ export class CommitClient implements TaskCommitter {
   private readonly url: string;
   private readonly timeoutMs: number;
   private readonly attempts: number;
+  private readonly retryForMs: number;
   private readonly backoff: BackoffOptions;
 
   constructor(private readonly options: CommitClientOptions) {
@@ -66,7 +74,8 @@ export class CommitClient implements TaskCommitter {
     }
     this.url = new URL('commit', base.href.endsWith('/') ? base : `${base.href}/`).href;
     this.timeoutMs = options.timeoutMs ?? 10_000;
-    this.attempts = Math.max(1, options.attempts ?? 6);
+    this.attempts = Math.max(1, options.attempts ?? Number.POSITIVE_INFINITY);
+    this.retryForMs = options.retryForMs ?? DEFAULT_COMMIT_RETRY_MS;
     this.backoff = { baseDelayMs: options.baseDelayMs ?? 250, maxDelayMs: options.maxDelayMs ?? 10_000 };
   }
 
@@ -74,13 +83,20 @@ export class CommitClient implements TaskCommitter {
     const body = JSON.stringify(request);
     let lastProblem = '';
     let retryAfterMs = 0;
-    for (let attempt = 0; attempt < this.attempts; attempt++) {
+    const deadline = Date.now() + this.retryForMs;
+    let attempt = 0;
+    for (; attempt < this.attempts; attempt++) {
       if (attempt > 0) {
-        const delay = Math.max(backoffDelayMs(attempt - 1, this.backoff), retryAfterMs);
-        this.options.log?.warn(
-          { task_id: request.task_id, status: request.status, attempt, delay_ms: delay, problem: lastProblem },
-          'commit failed; retrying',
-        );
+        const left = deadline - Date.now();
+        if (left <= 0) break;
+        const delay = Math.min(Math.max(backoffDelayMs(attempt - 1, this.backoff), retryAfterMs), left);
+        // One line per retry at first, then one in ten: a long outage must not flood the log.
+        if (attempt <= 5 || attempt % 10 === 0) {
+          this.options.log?.warn(
+            { task_id: request.task_id, status: request.status, attempt, delay_ms: delay, problem: lastProblem },
+            'commit failed; holding it and retrying',
+          );
+        }
         try {
           await waitFor(delay, signal);
         } catch (error) {
@@ -94,8 +110,10 @@ export class CommitClient implements TaskCommitter {
       if (signal?.aborted) throw new CommitUnavailableError(`commit abandoned: ${lastProblem}`, attempt + 1);
     }
     throw new CommitUnavailableError(
-      `the API did not take the ${request.status} commit after ${this.attempts} attempts: ${lastProblem}`,
-      this.attempts,
+      attempt >= this.attempts
+        ? `the API did not take the ${request.status} commit after ${attempt} attempts: ${lastProblem}`
+        : `the API did not take the ${request.status} commit within ${this.retryForMs} ms (${attempt} attempts): ${lastProblem}`,
+      attempt,
     );
   }
 

@@ -1,6 +1,7 @@
 /**
- * A worker's own tiny HTTP endpoint for orchestrators and Prometheus: GET /healthz (the process is alive),
- * GET /readyz (200 or 503 with details such as the broker connection), GET /metrics (the registry).
+ * A worker's own tiny HTTP endpoint for orchestrators and Prometheus: GET /healthz (the process is alive
+ * and not wedged: 503 tells a supervisor to restart it), GET /readyz (200 or 503 with details such as the
+ * broker connection), GET /metrics (the registry).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +16,8 @@ export interface HealthServerOptions {
   port: number;
   host?: string;
   check: () => HealthCheck;
+  /** Liveness beyond "the process answers" (say, no task stuck); 200 when absent. */
+  live?: () => HealthCheck;
   registry?: Registry;
 }
 
@@ -35,17 +38,20 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
       send(405, { error: 'method_not_allowed', message: 'only GET is served here' });
       return;
     }
+    const run = (check: () => HealthCheck): HealthCheck => {
+      try {
+        return check();
+      } catch (error) {
+        return { ready: false, details: { error: (error as Error).message } };
+      }
+    };
     if (path === '/healthz') {
-      send(200, { status: 'ok' });
+      const live = options.live ? run(options.live) : { ready: true };
+      send(live.ready ? 200 : 503, { status: live.ready ? 'ok' : 'wedged', ...live.details });
       return;
     }
     if (path === '/readyz') {
-      let check: HealthCheck;
-      try {
-        check = options.check();
-      } catch (error) {
-        check = { ready: false, details: { error: (error as Error).message } };
-      }
+      const check = run(options.check);
       send(check.ready ? 200 : 503, { status: check.ready ? 'ready' : 'not_ready', ...check.details });
       return;
     }

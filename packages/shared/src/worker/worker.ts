@@ -10,7 +10,7 @@
  */
 import type { Logger } from 'pino';
 import type { CommitRequest, TaskMessage, TaskType } from '../contract/task.js';
-import type { QueueMetrics } from '../queue/queue-metrics.js';
+import type { QueueMetrics, SettlementOutcome } from '../queue/queue-metrics.js';
 import { type DecodedTaskMessage, decodeTaskMessage } from '../queue/task-message-codec.js';
 import type { Delivery, DeliveryDecision, TaskConsumer, TaskQueue } from '../queue/task-queue.js';
 import { type CommitAnswer, CommitUnavailableError, type TaskCommitter } from './commit-client.js';
@@ -30,7 +30,7 @@ export interface WorkerOptions {
 export type WorkerState = 'idle' | 'running' | 'paused' | 'closing' | 'closed';
 
 /** How a delivery ended, for the log and the processing-time histogram. */
-type Settlement = { decision: DeliveryDecision; outcome: string };
+type Settlement = { decision: DeliveryDecision; outcome: SettlementOutcome };
 
 type CommitResult = CommitAnswer | { kind: 'unavailable'; message: string };
 
@@ -43,6 +43,8 @@ export class Worker {
   private stateValue: WorkerState = 'idle';
   private consumer: TaskConsumer | undefined;
   private readonly inFlight = new Set<Promise<Settlement>>();
+  /** When each running handler started (performance.now()), to tell a wedged worker from a busy one. */
+  private readonly handlerStarts = new Set<{ at: number }>();
   /** Aborted when the grace period of close() runs out: handlers should stop, nothing more is committed. */
   private readonly abandon = new AbortController();
   private closing: Promise<void> | undefined;
@@ -66,6 +68,13 @@ export class Worker {
     return this.inFlight.size;
   }
 
+  /** How long the oldest running handler has been at it, in ms (0 when none runs); for /healthz. */
+  longestHandlerMs(now = performance.now()): number {
+    let oldest = now;
+    for (const start of this.handlerStarts) oldest = Math.min(oldest, start.at);
+    return now - oldest;
+  }
+
   /** Consuming, and the queue is reachable; for /readyz. */
   isReady(): boolean {
     return this.stateValue === 'running' && this.options.queue.isReady();
@@ -84,7 +93,10 @@ export class Worker {
     this.log.info({ concurrency: this.concurrency, queue: this.options.queue.kind }, 'worker consuming');
   }
 
-  /** Stops taking deliveries; resolves once those in progress have settled. `run()` resumes. */
+  /**
+   * Stops taking deliveries at once; the promise resolves once those in progress have settled, which a
+   * caller that must stay responsive (a readiness loop) does not await. `run()` resumes at once.
+   */
   async pause(): Promise<void> {
     const consumer = this.consumer;
     if (!consumer || this.stateValue !== 'running') return;
@@ -197,6 +209,8 @@ export class Worker {
     }
 
     let outcome: TaskOutcome;
+    const start = { at: performance.now() };
+    this.handlerStarts.add(start);
     try {
       outcome = await this.options.handler(message, {
         signal: this.abandon.signal,
@@ -209,6 +223,8 @@ export class Worker {
       // delivery limit dead-letters a task that fails every time.
       log.warn({ err: error }, 'task handler failed; returning the task to the queue');
       return { decision: 'requeue', outcome: 'handler_error' };
+    } finally {
+      this.handlerStarts.delete(start);
     }
     if (this.abandon.signal.aborted) return { decision: 'requeue', outcome: 'abandoned' };
 
@@ -298,7 +314,10 @@ export class Worker {
       return await this.options.committer.commit(message.commit_token, request, this.abandon.signal);
     } catch (error) {
       const reason = error instanceof CommitUnavailableError ? error.message : String(error);
-      log.warn({ status: request.status, problem: reason }, 'commit not delivered; returning the task to the queue');
+      log.warn(
+        { status: request.status, problem: reason },
+        'commit not delivered within the hold; returning the task to the queue',
+      );
       return { kind: 'unavailable', message: reason };
     }
   }

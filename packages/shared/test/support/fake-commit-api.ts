@@ -25,6 +25,9 @@ export class FakeCommitApi {
   readonly commits: RecordedCommit[] = [];
   private readonly tasks = new Map<string, FakeTask>();
   private failures: number[] = [];
+  /** Until this time (ms since the epoch) every request is answered with `outageStatus`. */
+  private outageUntil = 0;
+  private outageStatus = 503;
   private server!: Server;
   url = '';
 
@@ -34,6 +37,11 @@ export class FakeCommitApi {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
+        if (request.url === '/healthz') {
+          const down = Date.now() < api.outageUntil;
+          response.writeHead(down ? api.outageStatus : 200, { 'content-type': 'application/json' }).end('{}');
+          return;
+        }
         const [status, body] = api.answer(request.headers.authorization, Buffer.concat(chunks).toString('utf8'));
         response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       });
@@ -51,6 +59,12 @@ export class FakeCommitApi {
   /** Answers the next requests with these statuses (e.g. [503, 503]) before behaving normally. */
   failNext(...statuses: number[]): void {
     this.failures.push(...statuses);
+  }
+
+  /** Answers every request with `status` for the next `ms` milliseconds (an outage of that long). */
+  failFor(ms: number, status = 503): void {
+    this.outageUntil = Date.now() + ms;
+    this.outageStatus = status;
   }
 
   statusOf(taskId: string): FakeTask['status'] | undefined {
@@ -82,7 +96,7 @@ export class FakeCommitApi {
       return [400, { error: 'bad_request', message: 'body is not JSON' }];
     }
     const record = (answer: number) => this.commits.push({ task_id: body.task_id, status: body.status, answer, body });
-    const failure = this.failures.shift();
+    const failure = Date.now() < this.outageUntil ? this.outageStatus : this.failures.shift();
     if (failure !== undefined) {
       record(failure);
       return [failure, { error: 'unavailable', message: `injected ${failure}` }];
