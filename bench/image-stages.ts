@@ -30,6 +30,7 @@ import {
 import { Registry } from 'prom-client';
 import sharp, { type Sharp } from 'sharp';
 import { parseTaskBody } from '../packages/api/src/tasks/task-intake.js';
+import { benchUserHeaders } from './bench-user.js';
 
 const RUNS = Number(process.argv[2] ?? 15);
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -93,12 +94,7 @@ const consumer = workerQueue.consume(
   { prefetch: 1 },
 );
 
-const jsonHeaders = { 'content-type': 'application/json' };
-const credentials = JSON.stringify({ username: 'bench-user', password: 'password123' });
-await fetch(`${base}/register`, { method: 'POST', headers: jsonHeaders, body: credentials });
-const login = await fetch(`${base}/login`, { method: 'POST', headers: jsonHeaders, body: credentials });
-const { token } = (await login.json()) as { token: string };
-const headers = { ...jsonHeaders, authorization: `Bearer ${token}` };
+const headers = await benchUserHeaders(base);
 
 /** A smooth RGBA picture (gradients, a varying alpha): it compresses as photographs of few details do. */
 async function smoothPicture(width: number, height: number): Promise<Buffer> {
