@@ -4,6 +4,7 @@ import {
   EnvReader,
   largestCommitBytes,
   type QueueSettings,
+  readImageLimits,
   readQueueSettings,
   SETTINGS,
 } from '@conveyor/shared';
@@ -58,6 +59,7 @@ export interface DatabaseConfig {
 
 export function readApiConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
   const read = new EnvReader(env);
+  const imageLimits = readImageLimits(read);
   const config: ApiConfig = {
     port: read.setting(SETTINGS.PORT),
     host: read.setting(SETTINGS.HOST),

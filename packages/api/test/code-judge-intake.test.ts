@@ -59,7 +59,7 @@ describe('POST /task: code tasks as a judge', () => {
     for (const language of ['node', 'NodeJS', 'javascript', 'js']) {
       const res = await post({ language, code: 'x' });
       assert.equal(res.statusCode, 201, res.body);
-      assert.equal((published.at(-1)?.payload as { translator: string }).translator, 'node');
+      assert.equal((published.at(-1)!.payload as { translator: string }).translator, 'node');
     }
   });
 

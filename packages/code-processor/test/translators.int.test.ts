@@ -28,6 +28,7 @@ describe('the translator table against the image', { concurrency: 2 }, () => {
   test('node: hello world with stdin and arguments', async () => {
     const result = await run({
       language: 'javascript',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the program's own JavaScript template literal
       code: 'const input = require("fs").readFileSync(0, "utf8").trim();\nconsole.log(`hello ${input} ${process.argv.slice(2).join(",")}`);\n',
       stdin: 'bob\n',
       args: ['a', 'b'],

@@ -22,6 +22,7 @@ export * from './queue/queue-metrics.js';
 export * from './queue/task-message-codec.js';
 export * from './queue/task-publisher.js';
 export * from './queue/task-queue.js';
+export * from './service/image-limit-settings.js';
 export * from './service/process-lifecycle.js';
 export * from './service/queue-settings.js';
 export * from './service/worker-main.js';

@@ -56,6 +56,7 @@ export class RateLimiter implements WindowCounter {
   async sweep(): Promise<number> {
     const before = this.hits.size;
     for (const key of this.hits.keys()) this.live(key);
+    return before - this.hits.size;
   }
 
   private live(key: string): number[] {
