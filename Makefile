@@ -37,9 +37,9 @@ build: sandbox-image
 sandbox:
 	packages/code-processor/sandbox/build.sh $(SANDBOX_IMAGE)
 
-## The sandbox image, built only when it is missing.
+## The sandbox image, built when it is missing or older than its sources (sandbox/definition.sh).
 sandbox-image:
-	@docker image inspect $(SANDBOX_IMAGE) >/dev/null 2>&1 || packages/code-processor/sandbox/build.sh $(SANDBOX_IMAGE)
+	@packages/code-processor/sandbox/definition.sh --current $(SANDBOX_IMAGE) || packages/code-processor/sandbox/build.sh $(SANDBOX_IMAGE)
 
 ## Local stand-ins for the public base images, built without a registry (see scripts/offline-images/build.sh);
 ## then e.g. `NODE_IMAGE=conveyor-offline/node:24 RABBITMQ_IMAGE=conveyor-offline/rabbitmq:3 make up`.

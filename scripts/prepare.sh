@@ -111,7 +111,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 IMAGE="${SANDBOX_IMAGE:-conveyor-sandbox:latest}"
-if ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
+# Built when missing, and again when its sources changed since (packages/code-processor/sandbox/definition.sh).
+if ! packages/code-processor/sandbox/definition.sh --current "$IMAGE"; then
   log "building the sandbox image $IMAGE"
   # The offline path (debootstrap) needs root; build.sh tries `docker build` first.
   if [ "$(id -u)" = 0 ]; then packages/code-processor/sandbox/build.sh "$IMAGE"; else
