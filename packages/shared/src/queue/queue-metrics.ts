@@ -5,6 +5,24 @@
  */
 import { Counter, Histogram, type Registry } from 'prom-client';
 
+/**
+ * How the worker runtime ends a delivery, the `outcome` label: the task's own `ready` or `failed`, or why it
+ * was not (yet) finished here.
+ */
+export const SETTLEMENT_OUTCOMES = [
+  'ready',
+  'failed',
+  'already_final',
+  'unknown_task',
+  'invalid',
+  'refused',
+  'handler_error',
+  'api_unavailable',
+  'abandoned',
+  'error',
+] as const;
+export type SettlementOutcome = (typeof SETTLEMENT_OUTCOMES)[number];
+
 export interface QueueMetrics {
   published: Counter<'type'>;
   confirmed: Counter<'type'>;
@@ -85,7 +103,7 @@ export function queueMetrics(registry: Registry): QueueMetrics {
     processingSeconds: histogram(
       registry,
       'conveyor_task_processing_seconds',
-      'Time from delivery to settling, by task type and outcome (ready, failed, skipped, requeued, ...)',
+      `Time from delivery to settling, by task type and outcome (${SETTLEMENT_OUTCOMES.join(', ')})`,
       ['type', 'outcome'],
       [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
     ),
