@@ -1,5 +1,5 @@
 /**
- * The code editor, CodeMirror 6 with C/C++ and Python highlighting. Loaded as a chunk of its own when the
+ * The code editor, CodeMirror 6 with C/C++, Python and JavaScript highlighting. Loaded as a chunk of its own when the
  * code page first shows, so the first load stays small. Tab indents; Escape then Tab leaves the editor
  * (CodeMirror's own escape hatch for keyboard users); Ctrl/Cmd+Enter runs.
  *
@@ -8,6 +8,7 @@
  */
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { cpp } from '@codemirror/lang-cpp';
+import { javascript } from '@codemirror/lang-javascript';
 import { python } from '@codemirror/lang-python';
 import { bracketMatching, defaultHighlightStyle, indentOnInput, syntaxHighlighting } from '@codemirror/language';
 import { Compartment, EditorState, Prec } from '@codemirror/state';
@@ -19,23 +20,25 @@ import {
   keymap,
   lineNumbers,
 } from '@codemirror/view';
+import type { Syntax } from '../logic/drafts.js';
 
 export interface EditorOptions {
   doc: string;
-  syntax: 'python' | 'cpp';
+  syntax: Syntax;
   label: string;
   onChange: (doc: string) => void;
   onSubmit: () => void;
 }
 
 export interface EditorHandle {
-  setSyntax(syntax: 'python' | 'cpp'): void;
+  setSyntax(syntax: Syntax): void;
   setDoc(doc: string): void;
   focus(): void;
   destroy(): void;
 }
 
-const languageOf = (syntax: 'python' | 'cpp') => (syntax === 'python' ? python() : cpp());
+const languageOf = (syntax: Syntax) =>
+  syntax === 'python' ? python() : syntax === 'javascript' ? javascript() : cpp();
 
 /** What the page's stylesheet cannot reach inside the shadow root. */
 const theme = EditorView.theme({

@@ -4,10 +4,11 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { EditorHandle } from '../editor/codemirror.js';
+import type { Syntax } from '../logic/drafts.js';
 
 export interface CodeEditorProps {
   value: string;
-  syntax: 'python' | 'cpp';
+  syntax: Syntax;
   describedBy?: string;
   onChange: (value: string) => void;
   onSubmit: () => void;
