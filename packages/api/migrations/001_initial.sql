@@ -52,9 +52,10 @@ CREATE TRIGGER tasks_notify_final AFTER UPDATE OF status ON tasks
   EXECUTE FUNCTION conveyor_notify_final();
 
 -- The login and registration throttles' sliding windows, shared by every replica: one row per counted event.
+-- A key is any string (a login pair joins name and address with a NUL), so it is kept as its UTF-8 bytes.
 CREATE TABLE rate_hits (
   limiter text NOT NULL,
-  key text NOT NULL,
+  key bytea NOT NULL,
   at timestamptz NOT NULL
 );
 CREATE INDEX rate_hits_window ON rate_hits (limiter, key, at DESC);

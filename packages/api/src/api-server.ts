@@ -12,6 +12,7 @@ import { buildApp } from './app.js';
 import type { ApiConfig } from './config.js';
 import { openStores } from './stores.js';
 import { TaskService } from './tasks/task-service.js';
+import { TaskWaiters } from './tasks/task-waiters.js';
 
 const MINUTE = 60_000;
 const HOUSEKEEPING_INTERVAL_MS = MINUTE;
@@ -55,10 +56,12 @@ export async function createApiServer(parts: ApiServerParts) {
     now,
   );
   const tasks = new TaskService(store, publisher, logger, { maxInFlight: config.maxTasksInFlight }, now);
+  const waiters = new TaskWaiters(stores.events, config.longPollWaiters);
   const app = await buildApp({
     logger,
     accounts,
     tasks,
+    waiters,
     store,
     publisher,
     registry,
@@ -90,10 +93,12 @@ export async function createApiServer(parts: ApiServerParts) {
     }
   }, HOUSEKEEPING_INTERVAL_MS);
   housekeeping.unref();
+  // Long-polls answer at once when the server stops, instead of holding its shutdown for up to a minute.
+  app.addHook('preClose', async () => waiters.wakeAll());
   app.addHook('onClose', async () => {
     clearInterval(housekeeping);
     await stores.close();
   });
 
-  return { app, tasks, store, accounts, storeKind: stores.kind };
+  return { app, tasks, store, accounts, waiters, storeKind: stores.kind };
 }

@@ -25,6 +25,7 @@ import type { IntakeLimits } from './tasks/task-intake.js';
 import type { TaskService } from './tasks/task-service.js';
 import type { TaskStore } from './tasks/task-store.js';
 import { TaskResultSchema, TaskStatusSchema } from './tasks/task-views.js';
+import type { TaskWaiters } from './tasks/task-waiters.js';
 import { tasksRoutes } from './tasks/tasks-routes.js';
 import { webApp } from './web/web-app.js';
 
@@ -32,6 +33,8 @@ export interface AppDependencies {
   logger: Logger;
   accounts: AccountService;
   tasks: TaskService;
+  /** Long-polls (`?wait=N`); woken by the store's task events. */
+  waiters: TaskWaiters;
   store: TaskStore;
   publisher: TaskPublisher;
   registry: Registry;
@@ -110,7 +113,11 @@ export async function buildApp(deps: AppDependencies) {
       trustedOrigins: settings.trustedOrigins,
     });
     await userScope.register(logoutRoute, { accounts: deps.accounts });
-    await userScope.register(tasksRoutes, { tasks: deps.tasks, limits: settings.intakeLimits });
+    await userScope.register(tasksRoutes, {
+      tasks: deps.tasks,
+      waiters: deps.waiters,
+      limits: settings.intakeLimits,
+    });
   });
   return app;
 }

@@ -44,6 +44,8 @@ export interface ApiConfig {
   /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>`. */
   metricsToken: string | undefined;
   queue: QueueSettings;
+  /** Long-polls (`?wait=N`) held open at once: per user, and in all on this process. */
+  longPollWaiters: { perUser: number; perProcess: number };
   /** PostgreSQL for users, sessions, tasks and throttles (shared by replicas); unset: RAM, this process only. */
   database: DatabaseConfig | undefined;
   shutdownGraceMs: number;
@@ -85,6 +87,10 @@ export function readApiConfig(env: Record<string, string | undefined> = process.
     loginFailuresPerMinute: read.setting(SETTINGS.LOGIN_FAILURES_PER_MINUTE),
     registrationsPerMinute: read.setting(SETTINGS.REGISTRATIONS_PER_MINUTE),
     metricsToken: read.setting(SETTINGS.METRICS_TOKEN),
+    longPollWaiters: {
+      perUser: read.setting(SETTINGS.LONG_POLL_WAITERS_PER_USER),
+      perProcess: read.setting(SETTINGS.LONG_POLL_WAITERS),
+    },
     queue: readQueueSettings(read),
     database: readDatabaseConfig(read),
     shutdownGraceMs: read.setting(SETTINGS.SHUTDOWN_GRACE, 'api'),

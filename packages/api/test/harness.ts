@@ -51,7 +51,7 @@ export async function buildHarness(options: HarnessOptions = {}) {
     ...options.env,
   };
   const publisher = new RecordingPublisher();
-  const { app, store, accounts, tasks } = await createApiServer({
+  const { app, store, accounts, tasks, waiters } = await createApiServer({
     config: readApiConfig(env),
     publisher,
     logger: createLogger({ service: 'api-test', level: 'silent', pretty: false }),
@@ -67,7 +67,7 @@ export async function buildHarness(options: HarnessOptions = {}) {
     return { username, password, token, auth: { authorization: `Bearer ${token}` } };
   }
 
-  return { app, store, publisher, accounts, tasks, login };
+  return { app, store, publisher, accounts, tasks, waiters, login };
 }
 
 function chunk(type: string, data: Buffer): Buffer {

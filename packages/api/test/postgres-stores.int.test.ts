@@ -4,13 +4,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MemoryAuthStorage } from '../src/accounts/memory-auth-storage.js';
 import { type DatabaseStartError, openDatabase } from '../src/postgres/database.js';
 import { migrate, readMigrations } from '../src/postgres/migrations.js';
 import { PostgresAuthStorage } from '../src/postgres/postgres-auth-storage.js';
 import { PostgresRateLimiter } from '../src/postgres/postgres-rate-limiter.js';
 import { PostgresTaskStore } from '../src/postgres/postgres-task-store.js';
+import { buildHarness } from './harness.js';
 import { authStorageContract } from './support/auth-storage-contract.js';
+import { longPollSuite } from './support/long-poll-suite.js';
 import { freshSchema, type SchemaFixture, TEST_DATABASE_URL } from './support/postgres-fixture.js';
 import { at, newTask, taskStoreContract } from './support/task-store-contract.js';
 import { windowCounterContract } from './support/window-counter-contract.js';
@@ -151,5 +154,53 @@ describe('PostgreSQL storage details', () => {
       columns.map((c) => c.column_name),
       ['expires_at', 'token_hash', 'user_id'],
     );
+  });
+});
+
+describe('long-poll on PostgreSQL (LISTEN/NOTIFY)', () => {
+  longPollSuite(async () => {
+    const fixture = await freshSchema(1);
+    return { env: fixture.env, teardown: fixture.drop };
+  });
+
+  it('a commit whose NOTIFY was lost is seen when the listener reconnects (every waiter re-reads)', async () => {
+    const fixture = await freshSchema(1);
+    const harness = await buildHarness({ env: fixture.env });
+    try {
+      const user = await harness.login();
+      const { task_id } = (
+        await harness.app.inject({
+          method: 'POST',
+          url: '/task',
+          headers: user.auth,
+          payload: { translator: 'python3', code: 'print(1)' },
+        })
+      ).json();
+      const message = harness.publisher.published.find((m) => m.task_id === task_id)!;
+      const waiting = harness.app.inject({ method: 'GET', url: `/status/${task_id}?wait=30`, headers: user.auth });
+      while (harness.waiters.waiting < 1) await sleep(10);
+      // The commit lands without a notification (as if sent while the listener was down)...
+      await fixture.db.sql`ALTER TABLE tasks DISABLE TRIGGER tasks_notify_final`;
+      const commit = await harness.app.inject({
+        method: 'POST',
+        url: '/commit',
+        headers: { authorization: `Bearer ${message.commit_token}` },
+        payload: { task_id, status: 'failed', error: { code: 'x', message: 'y' } },
+      });
+      assert.equal(commit.statusCode, 200);
+      await fixture.db.sql`ALTER TABLE tasks ENABLE TRIGGER tasks_notify_final`;
+      // ...then the listener's connection drops; the driver reconnects and LISTENs again.
+      const started = performance.now();
+      const killed = await fixture.db.sql`
+        SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE application_name = ${`conveyor-api:${fixture.config.schema}`} AND query ILIKE 'listen%'`;
+      assert.equal(killed.length, 1, 'one listener connection');
+      const answer = await waiting;
+      assert.equal(answer.json().status, 'failed');
+      assert.ok(performance.now() - started < 10_000, 'answered after the reconnect, not at the 30 s deadline');
+    } finally {
+      await harness.app.close();
+      await fixture.drop();
+    }
   });
 });

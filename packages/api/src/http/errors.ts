@@ -30,6 +30,8 @@ export const API_ERRORS = {
   too_many_requests: 429,
   /** The user has the most tasks in flight (queued plus running) the API allows. */
   too_many_tasks: 429,
+  /** The user (or the server) holds the most long-polls (`?wait=`) allowed. */
+  too_many_waiters: 429,
   internal_error: 500,
   /** The queue did not take the task (broker down or not confirming); nothing was queued. */
   queue_unavailable: 503,

@@ -27,7 +27,7 @@ export function connect(settings: DatabaseConfig): Sql {
     max: settings.poolSize,
     connect_timeout: CONNECT_TIMEOUT_S,
     // Conveyor's tables live in their own schema when one is set; notices (IF NOT EXISTS) are not news.
-    connection: { search_path: settings.schema, application_name: 'conveyor-api' },
+    connection: { search_path: settings.schema, application_name: `conveyor-api:${settings.schema}` },
     onnotice: () => {},
   });
 }

@@ -6,6 +6,9 @@
 import type { Sql } from 'postgres';
 import type { WindowCounter } from '../accounts/rate-limiter.js';
 
+/** Keys as UTF-8 bytes: a text column cannot hold the NUL that joins a login pair's name and address. */
+const bytes = (key: string) => Buffer.from(key, 'utf8');
+
 export class PostgresRateLimiter implements WindowCounter {
   constructor(
     private readonly sql: Sql,
@@ -23,7 +26,7 @@ export class PostgresRateLimiter implements WindowCounter {
   async retryAfter(key: string): Promise<number> {
     // The max-th newest event in the window: once it leaves the window, the key is under the limit again.
     const [row] = await this.sql<{ at: Date }[]>`
-      SELECT at FROM rate_hits WHERE limiter = ${this.name} AND key = ${key} AND at > ${this.cutoff()}
+      SELECT at FROM rate_hits WHERE limiter = ${this.name} AND key = ${bytes(key)} AND at > ${this.cutoff()}
       ORDER BY at DESC OFFSET ${this.max - 1} LIMIT 1`;
     if (!row) return 0;
     return Math.max(1, Math.ceil((row.at.getTime() + this.windowMs - this.now()) / 1000));
@@ -31,16 +34,17 @@ export class PostgresRateLimiter implements WindowCounter {
 
   async count(key: string): Promise<number> {
     const [row] = await this.sql<{ n: number }[]>`
-      SELECT count(*)::int AS n FROM rate_hits WHERE limiter = ${this.name} AND key = ${key} AND at > ${this.cutoff()}`;
+      SELECT count(*)::int AS n FROM rate_hits WHERE limiter = ${this.name} AND key = ${bytes(key)} AND at > ${this.cutoff()}`;
     return row!.n;
   }
 
   async hit(key: string): Promise<void> {
-    await this.sql`INSERT INTO rate_hits (limiter, key, at) VALUES (${this.name}, ${key}, ${new Date(this.now())})`;
+    await this
+      .sql`INSERT INTO rate_hits (limiter, key, at) VALUES (${this.name}, ${bytes(key)}, ${new Date(this.now())})`;
   }
 
   async reset(key: string): Promise<void> {
-    await this.sql`DELETE FROM rate_hits WHERE limiter = ${this.name} AND key = ${key}`;
+    await this.sql`DELETE FROM rate_hits WHERE limiter = ${this.name} AND key = ${bytes(key)}`;
   }
 
   /** Drops this limiter's events older than its window, in batches. */

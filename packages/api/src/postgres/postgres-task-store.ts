@@ -61,29 +61,21 @@ export class PostgresTaskStore implements TaskStore {
   }
 
   async create(task: TaskRecord): Promise<void> {
-    await this.insert(this.sql, task);
-  }
-
-  private async insert(sql: Sql, task: TaskRecord): Promise<void> {
-    await sql`
+    await this.sql`
       INSERT INTO tasks (id, owner_id, type, status, stage, created_at, updated_at, commit_token_hash)
       VALUES (${task.id}, ${task.ownerId}, ${task.type}, ${task.status}, ${task.stage}, ${task.createdAt},
               ${task.updatedAt}, ${task.commitTokenHash})`;
   }
 
   /**
-   * A transaction-scoped advisory lock per owner serialises the count and the insert across replicas; the
-   * count runs after the lock, so its snapshot sees every task a competing POST committed meanwhile.
+   * One call of conveyor_admit_task (002_admit_task.sql): a transaction-scoped advisory lock per owner
+   * serialises the count and the insert across replicas, in one round trip.
    */
   async createWithinCap(task: TaskRecord, maxInFlight: number): Promise<Admission> {
-    return this.sql.begin(async (tx) => {
-      await tx`SELECT pg_advisory_xact_lock(hashtextextended(${`conveyor-in-flight:${task.ownerId}`}, 0))`;
-      const [row] = await tx<{ n: number }[]>`
-        SELECT count(*)::int AS n FROM tasks WHERE owner_id = ${task.ownerId} AND status = 'in_progress'`;
-      if (row!.n >= maxInFlight) return 'too_many_in_flight' as const;
-      await this.insert(tx as unknown as Sql, task);
-      return 'created' as const;
-    });
+    const [row] = await this.sql<{ admitted: boolean }[]>`
+      SELECT conveyor_admit_task(${task.id}, ${task.ownerId}, ${task.type}, ${task.status}, ${task.stage},
+        ${task.createdAt}, ${task.updatedAt}, ${task.commitTokenHash}, ${maxInFlight}) AS admitted`;
+    return row!.admitted ? 'created' : 'too_many_in_flight';
   }
 
   async get(id: string): Promise<TaskRecord | undefined> {

@@ -8,6 +8,8 @@ export interface MemoryTaskStoreOptions {
   finishedTtlMs: number;
   /** Total bytes of results kept; past it the heaviest owner's oldest finished tasks are dropped first. */
   byteBudget: number;
+  /** Told the id of each task that turns final (the in-process wake-up of long-polls). */
+  onFinal?: (id: string) => void;
 }
 
 /**
@@ -104,6 +106,7 @@ export class MemoryTaskStore implements TaskStore {
       own.bytes += size;
       this.finishedByOwner.set(task.ownerId, own);
       this.enforceBudget();
+      this.options.onFinal?.(id);
     }
     return { kind: 'applied', task: { ...task } };
   }

@@ -24,16 +24,20 @@ import {
 } from '@conveyor/shared';
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { errorResponse, sendError, sendFieldError } from '../http/api-error.js';
 import { chooseResultFormat } from './result-format.js';
 import { decodeCursor, encodeCursor } from './task-cursor.js';
 import { type IntakeLimits, parseTaskBody } from './task-intake.js';
 import type { TaskService } from './task-service.js';
+import type { TaskRecord } from './task-store.js';
 import { resultView, statusView } from './task-views.js';
+import type { TaskWaiters } from './task-waiters.js';
 
 export interface TasksRoutesOptions {
   tasks: TaskService;
+  waiters: TaskWaiters;
   limits: IntakeLimits;
 }
 
@@ -169,7 +173,21 @@ const unauthorized = errorResponse(
 const RETRY_AFTER_SECONDS = 5;
 const security: Array<Record<string, string[]>> = [{ bearer: [] }, { cookie: [] }];
 
-export const tasksRoutes: FastifyPluginAsyncTypebox<TasksRoutesOptions> = async (app, { tasks, limits }) => {
+/** The longest long-poll: `?wait=` is at most this many seconds. */
+export const MAX_WAIT_SECONDS = 60;
+const WaitQuery = Type.Integer({
+  minimum: 0,
+  maximum: MAX_WAIT_SECONDS,
+  default: 0,
+  description: `long-poll: answer as soon as the task is final, or after this many seconds with its current state (at most ${MAX_WAIT_SECONDS})`,
+});
+const tooManyWaiters = errorResponse(
+  'the user (or this server) holds the most long-polls allowed; see Retry-After',
+  'too_many_waiters',
+  'you have 20 long-polls open, the most allowed: wait for one to answer',
+);
+
+export const tasksRoutes: FastifyPluginAsyncTypebox<TasksRoutesOptions> = async (app, { tasks, waiters, limits }) => {
   const imageLimits = limits.image;
   // Multipart for curl and HTML forms: the image as a file part, `filter` as a JSON (or plain name) field.
   await app.register(multipart, {
@@ -179,6 +197,45 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<TasksRoutesOptions> = async 
   /** A malformed id, an unknown one and another user's task all look the same: not found. */
   const findOwnedTask = (taskId: string, ownerId: string) =>
     isTaskId(taskId) ? tasks.getOwned(taskId, ownerId) : Promise.resolve(undefined);
+
+  /**
+   * The task, after waiting up to `waitSeconds` for it to be final. Undefined when not found; the reply is
+   * already sent (429) when the waiter bound is reached. A client that goes away ends its wait.
+   */
+  async function readAfterWait(
+    taskId: string,
+    waitSeconds: number | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<TaskRecord | undefined | 'sent'> {
+    const read = () => findOwnedTask(taskId, request.account.id);
+    const waitMs = (waitSeconds ?? 0) * 1000;
+    if (waitMs === 0) return read();
+    const gone = new AbortController();
+    const onClose = () => {
+      if (!reply.raw.writableEnded) gone.abort();
+    };
+    reply.raw.on('close', onClose);
+    // A quiet wait must not hit the server's idle-socket timeout first.
+    const socket = request.raw.socket;
+    const idle = socket?.timeout;
+    if (socket && idle) socket.setTimeout(Math.max(idle, waitMs + 5000));
+    try {
+      const outcome = await waiters.untilFinal(request.account.id, read, waitMs, gone.signal);
+      if (outcome.kind === 'task') return outcome.task;
+      reply.header('Retry-After', String(RETRY_AFTER_SECONDS));
+      const who = outcome.scope === 'user' ? 'you have' : 'this server has';
+      await sendError(
+        reply,
+        'too_many_waiters',
+        `${who} ${outcome.max} long-polls open, the most allowed: wait for one to answer, or poll without ?wait`,
+      );
+      return 'sent';
+    } finally {
+      reply.raw.off('close', onClose);
+      if (socket && idle) socket.setTimeout(idle);
+    }
+  }
 
   // JSON bodies carry the image as base64 (4/3 of its bytes) plus the rest of the task.
   const bodyLimit = Math.ceil((imageLimits.maxBytes * 4) / 3) + 2 * 1024 * 1024;
@@ -261,13 +318,16 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<TasksRoutesOptions> = async 
       schema: {
         tags: ['tasks'],
         summary: "A task's status",
+        description: 'With `?wait=N`: a long-poll, answered as soon as the task is final or after N seconds.',
         security,
         params: TaskIdParams,
-        response: { 200: Type.Ref('TaskStatus'), 401: unauthorized, 404: notFound },
+        querystring: Type.Object({ wait: Type.Optional(WaitQuery) }),
+        response: { 200: Type.Ref('TaskStatus'), 401: unauthorized, 404: notFound, 429: tooManyWaiters },
       },
     },
     async (request, reply) => {
-      const task = await findOwnedTask(request.params.task_id, request.account.id);
+      const task = await readAfterWait(request.params.task_id, request.query.wait, request, reply);
+      if (task === 'sent') return reply;
       if (!task) return sendError(reply, 'not_found', 'no such task');
       return statusView(task);
     },
@@ -280,21 +340,26 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<TasksRoutesOptions> = async 
         tags: ['tasks'],
         summary: "A task's result",
         description:
-          '202 while in progress. An image result comes as raw `image/png` when the request prefers it (a browser, an `<img>`, or `?format=png`); otherwise JSON with the base64 PNG in `result`.',
+          '202 while in progress. An image result comes as raw `image/png` when the request prefers it (a browser, an `<img>`, or `?format=png`); otherwise JSON with the base64 PNG in `result`. With `?wait=N`: a long-poll, answered as soon as the task is final or after N seconds.',
         security,
         params: TaskIdParams,
-        querystring: Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('png')])) }),
+        querystring: Type.Object({
+          format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('png')])),
+          wait: Type.Optional(WaitQuery),
+        }),
         produces: ['application/json', 'image/png'],
         response: {
           200: Type.Ref('TaskResult'),
           202: Type.Ref('TaskResult', { description: 'in progress: result is null' }),
           401: unauthorized,
           404: notFound,
+          429: tooManyWaiters,
         },
       },
     },
     async (request, reply) => {
-      const task = await findOwnedTask(request.params.task_id, request.account.id);
+      const task = await readAfterWait(request.params.task_id, request.query.wait, request, reply);
+      if (task === 'sent') return reply;
       if (!task) return sendError(reply, 'not_found', 'no such task');
       reply.header('Cache-Control', 'private, no-cache');
       if (task.status === 'in_progress') return reply.code(202).send(resultView(task));

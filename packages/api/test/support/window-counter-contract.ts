@@ -29,4 +29,12 @@ export function windowCounterContract(make: WindowCounterFactory): void {
     await limiter.reset('k');
     assert.equal(await limiter.count('k'), 0);
   });
+
+  it('any string is a key, a NUL or a non-ASCII character included', async () => {
+    const limiter = await make(1, 60_000, () => Date.parse('2026-01-01T00:00:00Z'));
+    const keys = ['alice\u0000203.0.113.9', 'alice\u0000203.0.113.8', 'żółw'];
+    await limiter.hit(keys[0]!);
+    await limiter.hit(keys[2]!);
+    assert.deepEqual(await Promise.all(keys.map((k) => limiter.count(k))), [1, 0, 1]);
+  });
 }

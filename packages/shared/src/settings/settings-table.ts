@@ -154,6 +154,23 @@ export const SETTINGS = defineSettings({
     services: API,
     description: 'tasks one user may have queued or running; past it `POST /task` is 429 with `Retry-After`',
   },
+  LONG_POLL_WAITERS_PER_USER: {
+    group: 'Tasks',
+    kind: 'int',
+    default: 20,
+    min: 1,
+    services: API,
+    description:
+      'long-polls (`?wait=N` on `/status`, `/result`) one user may hold open on one API process; past it 429',
+  },
+  LONG_POLL_WAITERS: {
+    group: 'Tasks',
+    kind: 'int',
+    default: 2000,
+    min: 1,
+    services: API,
+    description: 'long-polls one API process holds open at once, all users together; past it 429',
+  },
   TASK_TTL: {
     group: 'Tasks',
     kind: 'duration',
