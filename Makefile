@@ -103,3 +103,4 @@ bench:
 	nice node --conditions=conveyor-src --import tsx bench/body-size-sweep.ts
 	nice node --conditions=conveyor-src --import tsx bench/status-throughput.ts
 	nice node --conditions=conveyor-src --import tsx bench/image-stages.ts
+	nice node --conditions=conveyor-src --import tsx bench/throughput.ts

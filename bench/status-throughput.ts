@@ -9,15 +9,14 @@
  *
  *   nice node --conditions=conveyor-src --import tsx bench/status-throughput.ts [seconds per round] [rounds]
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger, createRabbitTaskQueue } from '@conveyor/shared';
 import autocannon from 'autocannon';
 import { benchUserHeaders } from './bench-user.js';
+import { startService, stopService, TSX } from './service-process.js';
 
 const SECONDS = Number(process.argv[2] ?? 3);
 const ROUNDS = Number(process.argv[3] ?? 3);
@@ -32,36 +31,12 @@ const prefix = `bench-status-${process.pid}.`;
 const dir = await mkdtemp(join(tmpdir(), 'conveyor-status-bench-'));
 const apiLog = join(dir, 'api.log');
 
-/** Starts `node <args>` with its stdout and stderr in `logFile`; resolves once `url` answers. */
-async function startServer(args: string[], env: Record<string, string>, url: string, logFile: string) {
-  const out = await open(logFile, 'w');
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', out.fd, out.fd] });
-  await out.close();
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited with ${child.exitCode}; see ${logFile}`);
-    try {
-      await fetch(url);
-      return child;
-    } catch {
-      await sleep(100);
-    }
-  }
-  throw new Error(`${url} did not answer`);
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  child.kill('SIGTERM');
-  await once(child, 'exit');
-}
-
-const tsx = ['--conditions=conveyor-src', '--import', 'tsx'];
 const profile = process.env.PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.PROFILE_DIR] : [];
-const api = await startServer(
-  [...tsx, ...profile, 'packages/api/src/main.ts'],
+const api = await startService(
+  [...TSX, ...profile, 'packages/api/src/main.ts'],
   { AMQP_URL, QUEUE_PREFIX: prefix, PORT: String(API_PORT), BCRYPT_COST: '4', LOG_LEVEL: LOG_LEVEL, LOG_PRETTY: '0' },
-  `http://127.0.0.1:${API_PORT}/healthz`,
   apiLog,
+  `http://127.0.0.1:${API_PORT}/healthz`,
 );
 const base = `http://127.0.0.1:${API_PORT}`;
 const userHeaders = await benchUserHeaders(base);
@@ -73,11 +48,11 @@ const created = await fetch(`${base}/task`, {
 });
 const { task_id: taskId } = (await created.json()) as { task_id: string };
 const statusJson = await (await fetch(`${base}/status/${taskId}`, { headers: { authorization } })).text();
-const bare = await startServer(
-  [...tsx, 'bench/bare-json-server.ts', String(BARE_PORT), statusJson],
+const bare = await startService(
+  [...TSX, 'bench/bare-json-server.ts', String(BARE_PORT), statusJson],
   {},
-  `http://127.0.0.1:${BARE_PORT}/status/x`,
   join(dir, 'bare.log'),
+  `http://127.0.0.1:${BARE_PORT}/status/x`,
 );
 
 interface Round {
@@ -149,8 +124,8 @@ try {
   const failed = [...ours, ...theirs].reduce((n, r) => n + r.non2xx, 0);
   if (failed > 0) console.log(`WARNING: ${failed} requests failed or answered other than 2xx`);
 } finally {
-  await stop(api);
-  await stop(bare);
+  await stopService(api);
+  await stopService(bare);
   const log = createLogger({ service: 'bench', level: 'warn', pretty: false });
   const queue = createRabbitTaskQueue({ url: AMQP_URL, prefix, log, connectionName: `${prefix}cleanup` });
   await queue.declareTopology();

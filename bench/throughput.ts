@@ -1,0 +1,116 @@
+/**
+ * Code-task throughput (issue #12): N python tasks submitted at once, run by 2 sandboxes at a time, first by
+ * one code-processor process (CONCURRENCY=2), then by two (CONCURRENCY=1 each); tasks/s, p50 and p99 of
+ * submit -> ready, and the peak RSS of the API and of the workers. Every service is its own process, as
+ * deployed, on the local RabbitMQ (a unique queue prefix, deleted after) and Docker.
+ *
+ *   nice node --conditions=conveyor-src --import tsx bench/throughput.ts [tasks]
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createLogger, createRabbitTaskQueue } from '@conveyor/shared';
+import { benchUserHeaders } from './bench-user.js';
+import { rssMb, startService, stopService, TSX } from './service-process.js';
+
+const TASKS = Number(process.argv[2] ?? 200);
+const SANDBOXES = 2;
+const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const SANDBOX_IMAGE = process.env.SANDBOX_IMAGE || 'conveyor-sandbox:latest';
+/** A fixed port of this bench's range (18600-18699). */
+const API_PORT = 18611;
+const dir = await mkdtemp(join(tmpdir(), 'conveyor-throughput-bench-'));
+const quantile = (values: number[], q: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))]!;
+
+async function run(processes: number): Promise<string> {
+  const prefix = `bench-tp-${process.pid}-${processes}.`;
+  const env = { AMQP_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', LOG_PRETTY: '0' };
+  const base = `http://127.0.0.1:${API_PORT}`;
+  const api = await startService(
+    [...TSX, 'packages/api/src/main.ts'],
+    { ...env, PORT: String(API_PORT), BCRYPT_COST: '4', MAX_TASKS_IN_FLIGHT: String(TASKS) },
+    join(dir, `api-${processes}.log`),
+    `${base}/healthz`,
+  );
+  const workers: ChildProcess[] = [];
+  try {
+    for (let i = 0; i < processes; i++) {
+      workers.push(
+        await startService(
+          [...TSX, 'packages/code-processor/src/main.ts'],
+          { ...env, API_URL: base, SANDBOX_IMAGE, CONCURRENCY: String(SANDBOXES / processes), HEALTH_PORT: '-1' },
+          join(dir, `worker-${processes}-${i}.log`),
+        ),
+      );
+    }
+    const headers = await benchUserHeaders(base);
+    const submit = () =>
+      fetch(`${base}/task`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ translator: 'python3', code: 'print(1)' }),
+      });
+    // One task first, so that every worker is up and the sandbox image is warm in the page cache.
+    await waitReady(base, headers, await submit(), performance.now());
+    const peak = { api: 0, workers: 0 };
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        peak.api = Math.max(peak.api, await rssMb(api.pid!));
+        const sizes = await Promise.all(workers.map((w) => rssMb(w.pid!)));
+        peak.workers = Math.max(
+          peak.workers,
+          sizes.reduce((a, b) => a + b, 0),
+        );
+        await sleep(200);
+      }
+    })();
+    const started = performance.now();
+    const latencies = await Promise.all(
+      Array.from({ length: TASKS }, async () => {
+        const at = performance.now();
+        return waitReady(base, headers, await submit(), at);
+      }),
+    );
+    const wall = performance.now() - started;
+    sampling = false;
+    await sampler;
+    return `| ${processes} × CONCURRENCY=${SANDBOXES / processes} | ${((TASKS * 1000) / wall).toFixed(1)} | ${quantile(latencies, 0.5).toFixed(0)} ms | ${quantile(latencies, 0.99).toFixed(0)} ms | ${peak.api.toFixed(0)} MB | ${peak.workers.toFixed(0)} MB |`;
+  } finally {
+    await Promise.all(workers.map(stopService));
+    await stopService(api);
+    const log = createLogger({ service: 'bench', level: 'warn', pretty: false });
+    const queue = createRabbitTaskQueue({ url: AMQP_URL, prefix, log, connectionName: `${prefix}cleanup` });
+    await queue.declareTopology();
+    await queue.deleteTopology();
+    await queue.close();
+  }
+}
+
+/** Polls the task's status every 20 ms until it is final; its latency from `since`, in ms. */
+async function waitReady(base: string, headers: Record<string, string>, created: Response, since: number) {
+  const { task_id } = (await created.json()) as { task_id?: string };
+  if (!task_id) throw new Error(`POST /task: ${created.status}`);
+  for (;;) {
+    const res = await fetch(`${base}/status/${task_id}`, { headers });
+    const { status } = (await res.json()) as { status: string };
+    if (status === 'ready') return performance.now() - since;
+    if (status === 'failed') throw new Error(`task ${task_id} failed`);
+    await sleep(20);
+  }
+}
+
+try {
+  console.log(
+    `# ${TASKS} python tasks (print(1)) submitted at once, ${SANDBOXES} sandboxes at a time (shared, loaded machine)\n`,
+  );
+  console.log('| code-processors | tasks/s | p50 | p99 | API peak RSS | workers peak RSS (sum) |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  console.log(await run(1));
+  console.log(await run(2));
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
