@@ -1,15 +1,16 @@
 /** POST /task, GET /status/{id}, GET /result/{id}, GET /tasks: a user's side of tasks (behind authentication). */
 
 import {
-  CODE_LIMIT_BOUNDS,
   COMPARE_MODES,
   COMPILER_OPTIONS_HELP,
+  CodeLimitsSchema,
   FILTER_NAMES,
   fieldError,
   isFieldError,
   isTaskId,
   MAX_ARG_BYTES,
   MAX_ARGS,
+  MAX_CODE_BYTES,
   MAX_FILE_NAME_CHARS,
   MAX_FILES,
   MAX_FILES_BYTES,
@@ -19,6 +20,7 @@ import {
   MAX_TESTS,
   nullable,
   PublishError,
+  SIGMA_BOUNDS,
   TRANSLATOR_ALIASES,
   TRANSLATORS,
 } from '@conveyor/shared';
@@ -44,14 +46,17 @@ export interface TasksRoutesOptions {
 const FilterStepDoc = Type.Object({
   name: Type.String({ description: `case-insensitive: ${FILTER_NAMES.join(', ')}`, examples: ['Blur'] }),
   parameters: Type.Optional(
-    Type.Object({ sigma: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 50, default: 1 })) }),
+    Type.Object({
+      sigma: Type.Optional(
+        Type.Number({
+          exclusiveMinimum: SIGMA_BOUNDS.min,
+          maximum: SIGMA_BOUNDS.max,
+          default: SIGMA_BOUNDS.default,
+        }),
+      ),
+    }),
   ),
 });
-
-const limitDoc = (name: keyof typeof CODE_LIMIT_BOUNDS, description: string) =>
-  Type.Optional(
-    Type.Integer({ minimum: CODE_LIMIT_BOUNDS[name].min, maximum: CODE_LIMIT_BOUNDS[name].max, description }),
-  );
 
 const ArgsDoc = (description: string) =>
   Type.Optional(
@@ -65,15 +70,9 @@ const CodeTaskDoc = Type.Object(
       description: `${TRANSLATORS.join(', ')}; aliases ${Object.keys(TRANSLATOR_ALIASES).join(', ')}; the field may also be called language or compiler`,
       examples: ['python3'],
     }),
-    code: Type.String({ description: 'the source, at most 64 KiB', examples: ['print(input())'] }),
+    code: Type.String({ description: `the source, at most ${MAX_CODE_BYTES} bytes`, examples: ['print(input())'] }),
     stdin: Type.Optional(Type.String({ examples: ['hello'], description: 'a task without tests: its input' })),
-    limits: Type.Optional(
-      Type.Object({
-        time_ms: limitDoc('time_ms', 'wall time of one run (each test has its own)'),
-        memory_mb: limitDoc('memory_mb', 'memory of one run (RAM, no swap)'),
-        total_time_ms: limitDoc('total_time_ms', 'the whole task: the compile and every run'),
-      }),
-    ),
+    limits: Type.Optional(CodeLimitsSchema),
     args: ArgsDoc('a task without tests: the program arguments'),
     tests: Type.Optional(
       Type.Array(
