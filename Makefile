@@ -10,7 +10,7 @@ export COMPOSE_PROJECT_NAME ?= conveyor
 # The code-processor joins the Docker socket's group to reach the engine as a non-root user.
 export DOCKER_GID ?= $(shell stat -c %g /var/run/docker.sock 2>/dev/null || echo 0)
 
-.PHONY: up down build sandbox test lint typecheck openapi-check unit e2e logs stack stack-up stack-down bench prepare
+.PHONY: up down build sandbox test lint typecheck openapi-check unit integration faults e2e logs stack stack-up stack-down bench prepare
 
 ## The stack in Docker: build every image (the sandbox too), start, wait until healthy.
 up: sandbox
@@ -29,8 +29,9 @@ logs:
 	@if [ -d .stack ] && ls .stack/*.log >/dev/null 2>&1; then tail -n 200 .stack/*.log; fi
 	-$(COMPOSE) logs --no-color --timestamps --tail=500
 
-## The full test suite: lint, types, the OpenAPI document, unit and integration tests (real RabbitMQ, Docker, sharp).
-test: prepare lint typecheck openapi-check unit
+## The full test suite: lint, types, the OpenAPI document, then both tiers: the unit tests (in-process, seconds)
+## and the integration tests (*.int.test.ts: real RabbitMQ, PostgreSQL, Docker and the sandbox image).
+test: prepare lint typecheck openapi-check unit integration
 
 prepare:
 	scripts/prepare.sh
@@ -46,7 +47,14 @@ openapi-check:
 	@diff -q docs/openapi.json /tmp/conveyor-openapi.json >/dev/null || { echo "docs/openapi.json is stale: run npm run openapi"; exit 1; }
 
 unit:
-	npm test
+	npm run test:unit
+
+integration:
+	npm run test:integration
+
+## The fault suite (test/faults): kills, pauses, cut proxies and closed connections on real RabbitMQ and Docker; prints a ledger.
+faults:
+	npm run test:faults
 
 ## tests.py, black-box against a running stack (make up, or make stack-up).
 e2e:
@@ -66,3 +74,6 @@ bench:
 	node --conditions=conveyor-src --import tsx bench/image-filters.ts
 	node --conditions=conveyor-src --import tsx bench/code-sandbox.ts
 	node --conditions=conveyor-src --import tsx bench/code-end-to-end.ts
+	node --conditions=conveyor-src --import tsx bench/code-tests.ts
+	nice node --conditions=conveyor-src --import tsx bench/body-size-sweep.ts
+	nice node --conditions=conveyor-src --import tsx bench/status-throughput.ts

@@ -25,7 +25,10 @@ try {
 } catch (error) {
   exitOnStartupError('conveyor', error);
 }
-const logger = createLogger({ service: 'conveyor', level: configs.api.logLevel });
+// One logger per service rather than children of one: a pino child adds its `service` next to the parent's,
+// and a line with the key twice is not valid for strict JSON consumers.
+const logFor = (service: string) => createLogger({ service, level: configs.api.logLevel });
+const logger = logFor('conveyor');
 const registry = new Registry();
 collectDefaultMetrics({ register: registry });
 const queue = openTaskQueue(configs.api.queue, logger, registry, 'conveyor-all-in-one');
@@ -34,25 +37,27 @@ try {
   const code = await startCodeProcessor({
     config: configs.code,
     queue,
-    log: logger.child({ service: 'code-processor' }),
+    log: logFor('code-processor'),
     registry,
   });
   const image = await startImageProcessor({
     config: configs.image,
     queue,
-    log: logger.child({ service: 'image-processor' }),
+    log: logFor('image-processor'),
     registry,
   });
   const api = await startApi({
     config: configs.api,
     queue,
-    logger: logger.child({ service: 'api' }),
+    logger: logFor('api'),
     registry,
     readiness: { code_worker: code.isReady, image_worker: image.isReady },
   });
+  // Workers first: a task that ends within their grace period commits to this API, which must still be up
+  // (in embedded mode a task sent back to the queue would be lost with the process). Then the API, then the queue.
   exitOnSignals(
     logger,
-    [api.close, code.close, image.close, () => queue.close()],
+    [() => Promise.all([code.close(), image.close()]), api.close, () => queue.close()],
     configs.code.worker.shutdownGraceMs + 15_000,
   );
 } catch (error) {

@@ -16,6 +16,7 @@ import { bodyValidation } from './http/body-validation.js';
 import { capConnectionsPerAddress } from './http/connection-guard.js';
 import { errorHandler } from './http/error-handler.js';
 import { requestIdOf } from './http/request-id.js';
+import { RequestLog } from './http/request-log.js';
 import { apiDocs } from './ops/api-docs.js';
 import { healthRoutes } from './ops/health-routes.js';
 import { httpMetrics } from './ops/http-metrics.js';
@@ -67,6 +68,7 @@ export async function buildApp(deps: AppDependencies) {
     // The client's X-Request-Id only when short and plain (see request-id.ts).
     requestIdHeader: false,
     genReqId: requestIdOf,
+    logController: new RequestLog(),
     trustProxy: settings.trustProxy ?? false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',

@@ -1,9 +1,10 @@
 /** The API's settings, read from the environment and validated at start (see docs/configuration.md). */
 import {
+  assertMessageSizeBudget,
   EnvReader,
   largestCommitBytes,
-  messageSizeBudget,
   type QueueSettings,
+  readImageLimits,
   readQueueSettings,
   SETTINGS,
 } from '@conveyor/shared';
@@ -58,6 +59,7 @@ export interface DatabaseConfig {
 
 export function readApiConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
   const read = new EnvReader(env);
+  const imageLimits = readImageLimits(read);
   const config: ApiConfig = {
     port: read.setting(SETTINGS.PORT),
     host: read.setting(SETTINGS.HOST),
@@ -77,8 +79,8 @@ export function readApiConfig(env: Record<string, string | undefined> = process.
     maxTasksInFlight: read.setting(SETTINGS.MAX_TASKS_IN_FLIGHT),
     imageCostBudget: read.setting(SETTINGS.IMAGE_COST_BUDGET),
     loginDelayMaxMs: read.setting(SETTINGS.LOGIN_DELAY_MAX),
-    maxImageBytes: read.setting(SETTINGS.MAX_IMAGE_BYTES),
-    maxImagePixels: read.setting(SETTINGS.MAX_IMAGE_PIXELS),
+    maxImageBytes: imageLimits.maxBytes,
+    maxImagePixels: imageLimits.maxPixels,
     maxCommitBytes: 0, // derived below from the image caps
     finishedTaskTtlMs: read.setting(SETTINGS.TASK_TTL),
     resultByteBudget: read.setting(SETTINGS.RESULT_BYTE_BUDGET),
@@ -94,12 +96,10 @@ export function readApiConfig(env: Record<string, string | undefined> = process.
     shutdownGraceMs: read.setting(SETTINGS.SHUTDOWN_GRACE, 'api'),
   };
   // Inputs travel inside the message: the largest image the API accepts must fit the broker's limit.
-  const budget = messageSizeBudget(config.maxImageBytes, config.queue.maxMessageBytes);
-  if (!budget.fits) {
-    read.fail(
-      `MAX_IMAGE_BYTES=${config.maxImageBytes} does not fit a ${config.queue.maxMessageBytes}-byte broker message ` +
-        `(base64 plus envelope: ${budget.largestImageMessageBytes} bytes); the largest that fits is ${budget.maxImageBytesThatFit}`,
-    );
+  try {
+    assertMessageSizeBudget(config.maxImageBytes, config.queue.maxMessageBytes);
+  } catch (error) {
+    read.fail((error as Error).message);
   }
   config.maxCommitBytes = largestCommitBytes(config.maxImagePixels);
   read.done();

@@ -1,11 +1,13 @@
 /**
  * Starts the API on a task queue: the HTTP server, and the dead-letter consumers that turn tasks whose
- * messages were dead-lettered into `failed` results (so no task stays in_progress for ever).
+ * messages were dead-lettered into `failed` results (so no task stays in_progress for ever), when the
+ * message's commit token is the task's own; the others are parked.
  */
 import { DeadLetterWorker, type Logger, TASK_TYPES, type TaskQueue } from '@conveyor/shared';
 import type { Registry } from 'prom-client';
 import { createApiServer } from './api-server.js';
 import type { ApiConfig } from './config.js';
+import { failDeadLetteredTask } from './tasks/dead-letter-failures.js';
 
 export interface StartApiOptions {
   config: ApiConfig;
@@ -30,10 +32,7 @@ export async function startApi({ config, queue, logger, registry, readiness = {}
         type,
         queue,
         log: logger,
-        fail: async ({ task_id, error }) => {
-          await tasks.failFromQueue(task_id, error.code, error.message);
-          return 'done';
-        },
+        fail: failDeadLetteredTask(tasks, logger),
       }),
   );
   for (const worker of deadLetters) worker.run();

@@ -42,7 +42,7 @@ export function readCodeProcessorConfig(env: Record<string, string | undefined> 
   for (const problem of sandboxLimitsProblems(limits)) read.fail(problem);
   const worker = readWorkerSettings(read, 'code-processor');
   const deployment =
-    read.setting(SETTINGS.DEPLOYMENT_ID) ?? (worker.queue.prefix.replace(/[^a-zA-Z0-9_.-]/g, '') || DEFAULT_DEPLOYMENT);
+    read.setting(SETTINGS.DEPLOYMENT_ID) ?? (worker.queue.prefix.replace(/\.$/, '') || DEFAULT_DEPLOYMENT);
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/.test(deployment)) {
     read.fail(
       `DEPLOYMENT_ID must be 1 to 63 of [a-zA-Z0-9_.-], starting with a letter or digit; got ${JSON.stringify(deployment.slice(0, 80))}`,

@@ -1,5 +1,12 @@
 /** The image-processor's settings, read from the environment and validated at start. */
-import { EnvReader, type ImageLimits, readWorkerSettings, SETTINGS, type WorkerSettings } from '@conveyor/shared';
+import {
+  EnvReader,
+  type ImageLimits,
+  readImageLimits,
+  readWorkerSettings,
+  SETTINGS,
+  type WorkerSettings,
+} from '@conveyor/shared';
 
 export interface ImageProcessorConfig {
   worker: WorkerSettings;
@@ -13,10 +20,7 @@ export function readImageProcessorConfig(env: Record<string, string | undefined>
   const read = new EnvReader(env);
   const config: ImageProcessorConfig = {
     worker: readWorkerSettings(read, 'image-processor'),
-    limits: {
-      maxBytes: read.setting(SETTINGS.MAX_IMAGE_BYTES),
-      maxPixels: read.setting(SETTINGS.MAX_IMAGE_PIXELS),
-    },
+    limits: readImageLimits(read),
     deadlineMs: read.setting(SETTINGS.IMAGE_TASK_DEADLINE),
   };
   read.done();

@@ -16,8 +16,8 @@ export interface SharpSettings {
  * each image CPUs / N threads (at least 1) keeps the total at about one thread per core; with N = CPUs
  * (the default) that is one thread per image, which is also the best split for PNG: zlib inflate and
  * deflate are serial per image, so extra threads inside one image buy little. libuv's pool, which runs
- * sharp's calls, has 4 threads unless UV_THREADPOOL_SIZE says otherwise, so N above 4 also needs that set
- * before start (the lead's main does).
+ * sharp's calls, has 4 threads unless UV_THREADPOOL_SIZE says otherwise, so N above 4 also needs it set in
+ * the environment before the process starts (nothing sets it for you: Node reads it once, at start).
  *
  * The operation cache is turned off: each task decodes a different picture, so cached operations are
  * never reused and would only hold memory (it defaults to 50 MB and 100 operations), which would make

@@ -56,4 +56,22 @@ describe('image task deadline', () => {
       await handler.close();
     }
   });
+
+  it('a shutdown mid-chain stops the filter thread: the handler throws the shutdown, not a result', async () => {
+    const handler = createImageTaskHandler({ maxBytes: 10_000_000, maxPixels: 10_000_000, filterThreads: 1 });
+    try {
+      const stop = new AbortController();
+      const reason = new Error('shutting down');
+      // The pool listens on the task's signal when it hands the job to its thread: from then on the chain runs
+      // there, and it runs for seconds. Aborting a little later is aborting mid-chain.
+      const listen = stop.signal.addEventListener.bind(stop.signal);
+      stop.signal.addEventListener = ((...args: Parameters<AbortSignal['addEventListener']>) => {
+        listen(...args);
+        setTimeout(() => stop.abort(reason), 300);
+      }) as AbortSignal['addEventListener'];
+      await assert.rejects(handler(imageTask(await noisePng(1000, 1000), bomb), taskContext(stop.signal)), reason);
+    } finally {
+      await handler.close();
+    }
+  });
 });

@@ -7,7 +7,7 @@ import { type Logger, type LoggerOptions, pino } from 'pino';
 
 export type { Logger } from 'pino';
 
-/** pino's levels, as LOG_LEVEL takes them. */
+/** pino's levels, for LOG_LEVEL; `silent` logs nothing. */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 export interface LoggerSettings {

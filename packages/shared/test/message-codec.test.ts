@@ -4,8 +4,10 @@ import {
   assertMessageSizeBudget,
   createTopology,
   decodeTaskMessage,
+  EnvReader,
   encodeTaskMessage,
   messageSizeBudget,
+  readQueueSettings,
 } from '@conveyor/shared';
 import { codeMessage } from './support/task-messages.js';
 
@@ -73,7 +75,21 @@ describe('topology', () => {
       'x-overflow': 'reject-publish',
       'x-max-length': 50,
     });
-    assert.equal(topology.queues.length, 4);
+    assert.equal(topology.parkingQueue('code'), 'p.conveyor.parked.code');
+    assert.equal(topology.queues.length, 6);
     assert.throws(() => createTopology({ deliveryLimit: -1 }), /deliveryLimit/);
+  });
+
+  it('joins the prefix with a dot (a trailing dot is the same prefix) and refuses a prefix that is not a name', () => {
+    assert.equal(createTopology({ prefix: 'ft' }).workQueue('code'), 'ft.conveyor.tasks.code');
+    assert.equal(createTopology({ prefix: 'ft.' }).workQueue('code'), 'ft.conveyor.tasks.code');
+    assert.equal(createTopology({ prefix: 'a-1.b_2' }).taskExchange, 'a-1.b_2.conveyor.tasks');
+    assert.equal(createTopology({}).workQueue('code'), 'conveyor.tasks.code');
+    for (const bad of ['has space', '.lead', 'a..b', 'x'.repeat(64), 'é']) {
+      assert.throws(() => createTopology({ prefix: bad }), /prefix/, bad);
+    }
+    const reader = new EnvReader({ QUEUE_PREFIX: 'bad prefix' });
+    readQueueSettings(reader);
+    assert.throws(() => reader.done(), /QUEUE_PREFIX/);
   });
 });

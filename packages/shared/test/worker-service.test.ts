@@ -16,6 +16,13 @@ test('a worker takes nothing while its dependency is down, and works the waiting
   const api = await FakeCommitApi.start();
   const queue = createInProcessTaskQueue({ deliveryLimit: 2 });
   let dockerUp = false;
+  // Each readiness check is a moment the worker could have taken a task: waiting for a few of them, rather
+  // than for a while, shows that nothing was taken.
+  let checks = 0;
+  const checksMore = (n: number) => {
+    const target = checks + n;
+    return waitUntil(() => checks >= target, `${n} more readiness checks`);
+  };
   const handled: string[] = [];
   const settings = readWorkerSettings(
     new EnvReader({ API_URL: api.url, HEALTH_PORT: '0', CONCURRENCY: '1' }),
@@ -31,14 +38,17 @@ test('a worker takes nothing while its dependency is down, and works the waiting
       handled.push(message.task_id);
       return { status: 'ready', result: { verdict: 'ok' } };
     },
-    dependencyReady: async () => dockerUp,
+    dependencyReady: async () => {
+      checks++;
+      return dockerUp;
+    },
     readinessIntervalMs: 20,
   });
   try {
     const message = codeMessage();
     api.register(message);
     await queue.publisher.publish(message);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await checksMore(3);
     assert.deepEqual(handled, [], 'nothing is taken while the dependency is down');
     assert.equal(queue.depth('code', 'work'), 1, 'the task waits in the queue');
     assert.equal(service.isReady(), false);
@@ -56,8 +66,9 @@ test('a worker takes nothing while its dependency is down, and works the waiting
     const next = codeMessage();
     api.register(next);
     await queue.publisher.publish(next);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await checksMore(3);
     assert.equal(queue.depth('code', 'work'), 1);
+    assert.deepEqual(handled, [message.task_id], 'nothing more is taken once it is down again');
   } finally {
     await service.close();
     await queue.close();

@@ -10,8 +10,8 @@ export interface WindowCounter {
   count(key: string): Promise<number>;
   hit(key: string): Promise<void>;
   reset(key: string): Promise<void>;
-  /** Forgets events whose window has passed; call periodically. */
-  sweep(): Promise<void>;
+  /** Forgets events whose window has passed; call periodically. Resolves with how many it dropped. */
+  sweep(): Promise<number>;
 }
 
 /**
@@ -47,12 +47,16 @@ export class RateLimiter implements WindowCounter {
     this.hits.set(key, times);
   }
 
+  /** Forgets `key`'s hits (a correct password clears that pair's failures). */
   async reset(key: string): Promise<void> {
     this.hits.delete(key);
   }
 
-  async sweep(): Promise<void> {
+  /** Drops the keys whose window has passed (call periodically); returns how many it dropped. */
+  async sweep(): Promise<number> {
+    const before = this.hits.size;
     for (const key of this.hits.keys()) this.live(key);
+    return before - this.hits.size;
   }
 
   private live(key: string): number[] {

@@ -48,13 +48,15 @@ export class PostgresRateLimiter implements WindowCounter {
   }
 
   /** Drops this limiter's events older than its window, in batches. */
-  async sweep(): Promise<void> {
+  async sweep(): Promise<number> {
+    let dropped = 0;
     for (;;) {
       const rows = await this.sql`
         DELETE FROM rate_hits WHERE ctid IN (
           SELECT ctid FROM rate_hits WHERE limiter = ${this.name} AND at <= ${this.cutoff()} LIMIT 1000)
         RETURNING 1`;
-      if (rows.length < 1000) return;
+      dropped += rows.length;
+      if (rows.length < 1000) return dropped;
     }
   }
 }

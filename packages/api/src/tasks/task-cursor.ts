@@ -3,7 +3,7 @@
  * ranges below that key, so tasks removed or added meanwhile never make a page skip or repeat another
  * task (an array index would shift under the sweeper). On the wire it is `<epoch ms>_<task id>`.
  */
-import { isTaskId } from './task-views.js';
+import { isTaskId } from '@conveyor/shared';
 
 export interface TaskCursor {
   createdAt: Date;

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  isTaskId,
   PublishError,
   TASK_MESSAGE_SCHEMA_VERSION,
   type TaskMessage,
@@ -14,7 +15,6 @@ import type { Logger } from 'pino';
 import { hashToken, newToken, sameDigest } from '../accounts/secrets.js';
 import type { TaskCursor } from './task-cursor.js';
 import type { Commit, CommitOutcome, TaskPage, TaskRecord, TaskStore } from './task-store.js';
-import { isTaskId } from './task-views.js';
 
 export type CommitAuthorization = { kind: 'ok'; task: TaskRecord } | { kind: 'not_found' } | { kind: 'forbidden' };
 

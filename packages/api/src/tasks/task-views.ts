@@ -84,9 +84,3 @@ export function resultView(task: TaskRecord) {
   }
   return { task_id: task.id, status: task.status, result: task.status === 'ready' ? task.result : null };
 }
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isTaskId(id: string): boolean {
-  return UUID_RE.test(id);
-}

@@ -2,10 +2,21 @@
 
 import {
   CODE_LIMIT_BOUNDS,
+  COMPARE_MODES,
+  COMPILER_OPTIONS_HELP,
   FILTER_NAMES,
   fieldError,
   isFieldError,
+  isTaskId,
+  MAX_ARG_BYTES,
+  MAX_ARGS,
+  MAX_FILE_NAME_CHARS,
+  MAX_FILES,
+  MAX_FILES_BYTES,
   MAX_FILTER_CHAIN,
+  MAX_INPUT_BYTES,
+  MAX_TEST_NAME_CHARS,
+  MAX_TESTS,
   nullable,
   PublishError,
   TRANSLATOR_ALIASES,
@@ -21,7 +32,7 @@ import { decodeCursor, encodeCursor } from './task-cursor.js';
 import { type IntakeLimits, parseTaskBody } from './task-intake.js';
 import type { TaskService } from './task-service.js';
 import type { TaskRecord } from './task-store.js';
-import { isTaskId, resultView, statusView } from './task-views.js';
+import { resultView, statusView } from './task-views.js';
 import type { TaskWaiters } from './task-waiters.js';
 
 export interface TasksRoutesOptions {
@@ -37,6 +48,16 @@ const FilterStepDoc = Type.Object({
   ),
 });
 
+const limitDoc = (name: keyof typeof CODE_LIMIT_BOUNDS, description: string) =>
+  Type.Optional(
+    Type.Integer({ minimum: CODE_LIMIT_BOUNDS[name].min, maximum: CODE_LIMIT_BOUNDS[name].max, description }),
+  );
+
+const ArgsDoc = (description: string) =>
+  Type.Optional(
+    Type.Array(Type.String({ description: `at most ${MAX_ARG_BYTES} bytes` }), { maxItems: MAX_ARGS, description }),
+  );
+
 const CodeTaskDoc = Type.Object(
   {
     type: Type.Optional(Type.Literal('code')),
@@ -45,16 +66,69 @@ const CodeTaskDoc = Type.Object(
       examples: ['python3'],
     }),
     code: Type.String({ description: 'the source, at most 64 KiB', examples: ['print(input())'] }),
-    stdin: Type.Optional(Type.String({ examples: ['hello'] })),
+    stdin: Type.Optional(Type.String({ examples: ['hello'], description: 'a task without tests: its input' })),
     limits: Type.Optional(
       Type.Object({
-        time_ms: Type.Optional(
-          Type.Integer({ minimum: CODE_LIMIT_BOUNDS.time_ms.min, maximum: CODE_LIMIT_BOUNDS.time_ms.max }),
-        ),
-        memory_mb: Type.Optional(
-          Type.Integer({ minimum: CODE_LIMIT_BOUNDS.memory_mb.min, maximum: CODE_LIMIT_BOUNDS.memory_mb.max }),
-        ),
+        time_ms: limitDoc('time_ms', 'wall time of one run (each test has its own)'),
+        memory_mb: limitDoc('memory_mb', 'memory of one run (RAM, no swap)'),
+        total_time_ms: limitDoc('total_time_ms', 'the whole task: the compile and every run'),
       }),
+    ),
+    args: ArgsDoc('a task without tests: the program arguments'),
+    tests: Type.Optional(
+      Type.Array(
+        Type.Object({
+          name: Type.Optional(Type.String({ maxLength: MAX_TEST_NAME_CHARS })),
+          stdin: Type.Optional(Type.String()),
+          expected_output: Type.Optional(
+            Type.String({ description: "compared with the run's stdout (see compare); a difference is wrong_answer" }),
+          ),
+          args: ArgsDoc('the program arguments of this test'),
+        }),
+        {
+          maxItems: MAX_TESTS,
+          description: `compiled once, run once per test, each in a fresh directory with its own limits. All the input (stdin, each test's stdin, expected_output and args) comes to at most ${MAX_INPUT_BYTES} bytes`,
+        },
+      ),
+    ),
+    compare: Type.Optional(
+      Type.Union(
+        [
+          Type.String({ enum: [...COMPARE_MODES], default: 'lines' }),
+          Type.Object({
+            float: Type.Object({
+              abs: Type.Optional(Type.Number({ minimum: 0, default: 0 })),
+              rel: Type.Optional(Type.Number({ minimum: 0, default: 0 })),
+            }),
+          }),
+        ],
+        {
+          description:
+            'exact: byte for byte; lines (default): trailing whitespace and trailing empty lines ignored; tokens: whitespace-separated tokens equal; float: tokens, numbers within abs or rel',
+        },
+      ),
+    ),
+    stop_on_failure: Type.Optional(
+      Type.Boolean({ description: 'stop at the first test that is not ok; the rest are skipped' }),
+    ),
+    files: Type.Optional(
+      Type.Array(
+        Type.Object({
+          name: Type.String({
+            maxLength: MAX_FILE_NAME_CHARS,
+            description: 'a plain relative path (no .., no leading dot or slash), e.g. lib/util.h',
+          }),
+          content: Type.String(),
+          encoding: Type.Optional(Type.String({ enum: ['text', 'base64'], default: 'text' })),
+        }),
+        {
+          maxItems: MAX_FILES,
+          description: `at most ${MAX_FILES_BYTES} bytes in all; C and C++ sources among them are compiled with code, the rest are readable by the program`,
+        },
+      ),
+    ),
+    compiler_options: Type.Optional(
+      Type.Array(Type.String(), { description: `checked against an allowlist: ${COMPILER_OPTIONS_HELP}` }),
     ),
   },
   { title: 'Code task' },
@@ -75,6 +149,15 @@ const ImageTaskDoc = Type.Object(
 const TaskBodyDoc = Type.Union([CodeTaskDoc, ImageTaskDoc], {
   examples: [
     { translator: 'gcc', code: '#include <stdio.h>\nint main(){puts("hi");}' },
+    {
+      translator: 'gcc',
+      code: '#include <stdio.h>\nint main(void) { long n; while (scanf("%ld", &n) == 1) printf("%ld\\n", n * n); }\n',
+      tests: [
+        { name: 'one', stdin: '2', expected_output: '4' },
+        { name: 'two', stdin: '3 4', expected_output: '9\n15' },
+        { name: 'zero', stdin: '0', expected_output: '0' },
+      ],
+    },
     { filter: { name: 'Blur', parameters: { sigma: 1.5 } }, image: 'iVBORw0KGgo…' },
   ],
 });

@@ -41,7 +41,10 @@ export interface SandboxJobInput {
 
 export interface SandboxJobHooks {
   log?: Logger;
-  /** Called with the container's id and `true` as soon as it exists, and with `false` once it is removed. */
+  /**
+   * Called with the container's id and `true` as soon as it exists, and with `false` once its removal was
+   * tried, whether or not it succeeded (a container left behind is the sweeper's, found by its labels).
+   */
   onContainer?: (id: string, alive: boolean) => void;
   /** Aborting stops the program and makes run() throw (the task goes back to the queue). */
   signal?: AbortSignal;
@@ -91,6 +94,8 @@ export class SandboxJob {
   private readonly supervisor: SupervisorInvocation;
   /** Judge mode: how many test frames were answered (stop_on_failure). */
   private testsAnswered = 0;
+  /** Judge mode: the host told the supervisor to stop after a failed test. */
+  private stopSent = false;
   private readonly onAbort = () => this.stop('aborted');
 
   constructor(
@@ -214,11 +219,20 @@ export class SandboxJob {
       );
     }
     const judge = this.input.judge;
-    return {
-      compile: observation.compile(this.compiles, facts),
-      run: judge ? null : observation.run(facts),
-      tests: judge ? observation.tests(judge.tests.length) : [],
-    };
+    const compile = observation.compile(this.compiles, facts);
+    const tests = judge ? observation.tests(judge.tests.length) : [];
+    if (judge && observation.runStarted && tests.length < judge.tests.length) {
+      // Fewer reports than tests is the supervisor's word only when it stopped on purpose (told to, or out
+      // of total time); otherwise the sandbox failed, and the task is tried again rather than judged on less.
+      const lastFrame = observation.testFrames[observation.testFrames.length - 1];
+      const hostStopped = observation.stopReason === 'run_timeout' || observation.stopReason === 'output_limit';
+      if (!this.stopSent && !hostStopped && lastFrame?.timedOut !== 2) {
+        throw new Error(
+          `the sandbox reported ${tests.length} of ${judge.tests.length} tests (container exit ${exit.statusCode}): ${observation.failureText() || 'no message'}`,
+        );
+      }
+    }
+    return { compile, run: judge ? null : observation.run(facts), tests };
   }
 
   /** Removes the container; never throws (a container left behind is the sweeper's, found by its labels). */
@@ -280,6 +294,7 @@ export class SandboxJob {
       if (i >= judge.tests.length - 1) continue;
       const passed = testResult(judge.tests[i]!, runs[i]!, judge.compare).verdict === 'ok';
       this.stream?.write(Buffer.from(passed ? GO_ON : STOP));
+      if (!passed) this.stopSent = true;
     }
   }
 

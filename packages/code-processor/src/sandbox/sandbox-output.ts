@@ -89,10 +89,6 @@ export class SandboxOutput {
     return this.preludeResult;
   }
 
-  get isOverLimit(): boolean {
-    return this.overLimit;
-  }
-
   /** Feeds one chunk; returns what happened because of it, if anything the host must act on. */
   push(stream: OutputStream, chunk: Buffer): OutputEvent | null {
     // stderr is the program's alone; it may even arrive before the prelude (Docker does not order the streams).

@@ -72,7 +72,6 @@ const SCRIPT = String.raw`
 use strict;
 use POSIX ();
 use Fcntl qw(O_WRONLY O_CREAT O_EXCL O_NOFOLLOW);
-use File::Path qw(make_path remove_tree);
 binmode STDIN; binmode STDOUT; binmode STDERR;
 sub fail { syswrite STDOUT, "\x1efailed: $_[0]\n"; kill 'KILL', -1; POSIX::_exit($ENV{FAILED_EXIT}) }
 syscall($ENV{PRCTL_SYSCALL}, 4, 0, 0, 0, 0) == 0 or fail("cannot make the supervisor non-dumpable: $!");
@@ -109,10 +108,11 @@ sub read_exact {
   }
   return $buf;
 }
-# A new regular file, never through a link; its directories are made first.
+# A new regular file, never through a link; its directories are made first. File::Path is loaded only when
+# needed: it pulls in several modules, and every sandbox's start would pay for them.
 sub write_file {
   my ($path, $data, $mode) = @_;
-  make_path($1) if $path =~ m{^(.+)/[^/]+$} && ! -d $1;
+  if ($path =~ m{^(.+)/[^/]+$} && ! -d $1) { require File::Path; File::Path::make_path($1) }
   sysopen(my $fh, $path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, $mode // 0644) or fail("cannot write $path: $!");
   binmode $fh;
   print $fh $data or fail("cannot write $path: $!");
@@ -159,9 +159,9 @@ sub spawn {
   my $pid = fork();
   fail("fork failed: $!") unless defined $pid;
   if ($pid == 0) {
-    if (defined $cwd) { chdir($cwd) or POSIX::_exit(126) }
     open(STDIN, '<', $stdin) or POSIX::_exit(126);
     if (defined $stdout) { open(STDOUT, '>', $stdout) or POSIX::_exit(126); open(STDERR, '>', $stderr) or POSIX::_exit(126); }
+    if (defined $cwd) { chdir($cwd) or POSIX::_exit(126) }
     exec { $argv[0] } @argv;
     syswrite STDERR, "cannot run $argv[0]: $!\n";
     POSIX::_exit(127);
@@ -186,7 +186,7 @@ sub spawn {
 # the program made hard to remove never shows in the next run.
 my $runs = 0;
 sub fresh_run_dir {
-  if (-e 'run') { my $old = '.old' . $runs++; rename('run', $old) or fail("cannot clear the run directory: $!"); remove_tree($old, { safe => 0, error => \my $ignored }) }
+  if (-e 'run') { my $old = '.old' . $runs++; rename('run', $old) or fail("cannot clear the run directory: $!"); require File::Path; File::Path::remove_tree($old, { safe => 0, error => \my $ignored }) }
   mkdir('run', 0755) or fail("cannot make the run directory: $!");
   for my $name (split / /, $ENV{COPY}) {
     open(my $in, '<:raw', $name) or fail("cannot copy $name: $!");

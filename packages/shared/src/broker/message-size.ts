@@ -2,9 +2,13 @@
  * Inputs travel inside the task message, so the largest task the API accepts must fit under the broker's
  * maximum message size (RabbitMQ 4 lowers its default `max_message_size` to 16 MiB). These figures are
  * computed from worst-case messages, not guessed: an image of maxImageBytes as base64 with the longest
- * filter chain, and a code task with the largest code and stdin in their worst JSON escaping.
+ * filter chain, and a code task with the largest code and input in their worst JSON escaping, the most
+ * tests, files and compiler options.
  */
-import { MAX_CODE_BYTES, MAX_STDIN_BYTES } from '../contract/code-task.js';
+import { MAX_FILE_NAME_CHARS, MAX_FILES, MAX_FILES_BYTES } from '../contract/code-files.js';
+import { CODE_LIMIT_BOUNDS, MAX_CODE_BYTES } from '../contract/code-task.js';
+import { MAX_ARGS, MAX_INPUT_BYTES, MAX_TEST_NAME_CHARS, MAX_TESTS } from '../contract/code-tests.js';
+import { MAX_COMPILER_OPTIONS } from '../contract/compiler-options.js';
 import { MAX_FILTER_CHAIN, SIGMA_BOUNDS } from '../contract/image-task.js';
 import { TASK_MESSAGE_SCHEMA_VERSION, type TaskMessage } from '../contract/task.js';
 
@@ -15,7 +19,7 @@ export interface MessageSizeBudget {
   maxImageBytes: number;
   /** The largest image task message: base64 of maxImageBytes plus the envelope. */
   largestImageMessageBytes: number;
-  /** The largest code task message: code and stdin at their caps, every byte escaped as \u00XX. */
+  /** The largest code task message: code and all input at their caps, every byte escaped as \u00XX. */
   largestCodeMessageBytes: number;
   /** The largest image (raw bytes) whose message still fits. */
   maxImageBytesThatFit: number;
@@ -55,10 +59,34 @@ export function messageSizeBudget(
   const codeEnvelope = envelopeBytes({
     ...common,
     type: 'code',
-    payload: { translator: 'clang++', code: '', stdin: '', limits: { time_ms: 60_000, memory_mb: 4096 } },
+    payload: {
+      translator: 'clang++',
+      code: '',
+      stdin: '',
+      limits: {
+        time_ms: CODE_LIMIT_BOUNDS.time_ms.max,
+        memory_mb: CODE_LIMIT_BOUNDS.memory_mb.max,
+        total_time_ms: CODE_LIMIT_BOUNDS.total_time_ms.max,
+      },
+      // The structure around the input at its largest: names escaped six-fold, every argument slot used.
+      tests: Array.from({ length: MAX_TESTS }, () => ({
+        name: '\u0001'.repeat(MAX_TEST_NAME_CHARS),
+        stdin: '',
+        expected_output: '',
+        args: Array<string>(MAX_ARGS).fill(''),
+      })),
+      files: Array.from({ length: MAX_FILES }, () => ({
+        name: 'n'.repeat(MAX_FILE_NAME_CHARS),
+        content: '',
+        encoding: 'base64' as const,
+      })),
+      compiler_options: Array<string>(MAX_COMPILER_OPTIONS).fill(`-D${'N'.repeat(64)}=${'v'.repeat(64)}`),
+      compare: { float: { abs: -Number.MAX_VALUE, rel: -Number.MAX_VALUE } },
+      stop_on_failure: false,
+    },
   });
-  // JSON.stringify escapes a control character as \u00XX: six bytes for one.
-  const largestCodeMessageBytes = codeEnvelope + 6 * (MAX_CODE_BYTES + MAX_STDIN_BYTES);
+  // JSON.stringify escapes a control character as \u00XX: six bytes for one. Files travel as base64.
+  const largestCodeMessageBytes = codeEnvelope + 6 * (MAX_CODE_BYTES + MAX_INPUT_BYTES) + base64Length(MAX_FILES_BYTES);
   const largestImageMessageBytes = imageEnvelope + base64Length(maxImageBytes);
   const maxImageBytesThatFit = Math.max(0, Math.floor((maxMessageBytes - imageEnvelope) / 4) * 3);
   return {

@@ -5,13 +5,14 @@
  * the queue by the broker and redelivered, with their delivery count raised.
  */
 import type { Logger } from 'pino';
-import type { AsyncMessage, Connection } from 'rabbitmq-client';
+import type { AsyncMessage, Connection, Publisher } from 'rabbitmq-client';
 import { ConsumerStatus } from 'rabbitmq-client';
 import type { TaskType } from '../contract/task.js';
 import type { QueueMetrics } from '../queue/queue-metrics.js';
 import type {
   ConsumeOptions,
   DeadLetter,
+  DeadLetterDecision,
   Delivery,
   DeliveryDecision,
   DeliveryHandler,
@@ -150,9 +151,48 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
     );
   }
 
+  /** Confirms parked dead letters; opened on the first one (only the dead-letter consumer parks). */
+  let parker: Publisher | undefined;
+
+  /**
+   * Moves a dead letter to its type's parking queue: published with a confirm first, acked from the
+   * dead-letter queue only then, so it is never lost between the two; requeued if the publish fails.
+   */
+  async function park(type: TaskType, message: AsyncMessage, reason: string): Promise<ConsumerStatus> {
+    parker ??= connection.createPublisher({
+      confirm: true,
+      maxAttempts: 2,
+      queues: topology.types.map((t) => queueDeclareParams(topology.parkingQueueDeclaration(t))),
+    });
+    try {
+      await parker.send(
+        {
+          exchange: '',
+          routingKey: topology.parkingQueue(type),
+          durable: true,
+          messageId: message.messageId,
+          contentType: message.contentType,
+          type: message.type,
+          // x-death is the broker's own bookkeeping; its first entry's reason and queue are what matter here.
+          headers: { 'x-first-death-reason': reason, 'x-first-death-queue': topology.workQueue(type) },
+        },
+        message.body,
+      );
+    } catch (error) {
+      log.error(
+        { err: error, message_id: message.messageId, type },
+        'parking a dead letter failed; kept in the dead-letter queue',
+      );
+      return ConsumerStatus.REQUEUE;
+    }
+    metrics?.parked.inc({ type, reason });
+    log.error({ message_id: message.messageId, type, reason }, 'dead letter parked for operators');
+    return ConsumerStatus.ACK;
+  }
+
   function consumeDeadLetters(
     type: TaskType,
-    handler: DeliveryHandler<DeadLetter>,
+    handler: DeliveryHandler<DeadLetter, DeadLetterDecision>,
     { prefetch }: ConsumeOptions = { prefetch: 1 },
   ): TaskConsumer {
     return subscribe(
@@ -163,7 +203,9 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
         const reason = deathReason(message);
         if (!message.redelivered) metrics?.deadLettered.inc({ type, reason });
         const deadLetter: DeadLetter = { ...toDelivery(message), reason, type, deliveryLimit: topology.deliveryLimit };
-        return STATUS[await handler(deadLetter)];
+        const decision = await handler(deadLetter);
+        if (decision === 'park') return park(type, message, reason);
+        return decision === 'ack' ? ConsumerStatus.ACK : ConsumerStatus.REQUEUE;
       },
     );
   }
@@ -184,6 +226,7 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
     deleteTopology: () => deleteTopology(connection, topology),
     async close() {
       await Promise.allSettled([...consumers].map((consumer) => consumer.close()));
+      await parker?.close().catch(() => {});
       await publisher.close();
       await connection.close();
     },

@@ -1,13 +1,17 @@
 /**
  * The RabbitMQ topology: one durable direct exchange for tasks, one quorum queue per task type bound by
- * routing key `<type>`, with a delivery limit and a dead-letter exchange feeding one dead-letter queue per type.
+ * routing key `<type>`, with a delivery limit and a dead-letter exchange feeding one dead-letter queue per type,
+ * and one parking queue per type where dead letters nobody can act on are kept for operators.
  * Pure data: the declarations are plain objects the rabbitmq-client methods take, so every process declares
  * exactly the same thing (a mismatch in queue arguments would make RabbitMQ refuse the declaration).
  */
 import { TASK_TYPES, type TaskType } from '../contract/task.js';
 
 export interface TopologyOptions {
-  /** Prepended to every name, e.g. `test-1234.`; isolates test runs or several deployments on one vhost. */
+  /**
+   * Prepended to every name with a dot (`ft` gives `ft.conveyor.tasks.code`; `ft.` is the same prefix);
+   * isolates test runs or several deployments on one vhost. Dot-separated words of [A-Za-z0-9_-].
+   */
   prefix?: string;
   /** Deliveries allowed beyond the first before a message is dead-lettered (RabbitMQ's x-delivery-limit). */
   deliveryLimit?: number;
@@ -45,18 +49,36 @@ export interface Topology {
   deadLetterExchange: string;
   workQueue(type: TaskType): string;
   deadLetterQueue(type: TaskType): string;
+  /** Where the dead-letter consumer keeps dead letters it cannot act on (no task, a refused token). */
+  parkingQueue(type: TaskType): string;
   exchanges: ExchangeDeclaration[];
-  /** Work queues and dead-letter queues, dead-letter queues first (they must exist before anything dies). */
+  /** Parking, dead-letter and work queues, in that order (each must exist before anything moves into it). */
   queues: QueueDeclaration[];
   bindings: QueueBinding[];
   workQueueDeclaration(type: TaskType): QueueDeclaration;
   workQueueBinding(type: TaskType): QueueBinding;
   deadLetterQueueDeclaration(type: TaskType): QueueDeclaration;
   deadLetterQueueBinding(type: TaskType): QueueBinding;
+  parkingQueueDeclaration(type: TaskType): QueueDeclaration;
+}
+
+const PREFIX_PATTERN = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+const PREFIX_MAX_LENGTH = 63;
+
+/** The prefix as names use it (`ft.`, or '' for none); throws naming the rule when it is not a name. */
+export function normalizeQueuePrefix(prefix: string): string {
+  const bare = prefix.endsWith('.') ? prefix.slice(0, -1) : prefix;
+  if (bare === '') return '';
+  if (!PREFIX_PATTERN.test(bare) || bare.length > PREFIX_MAX_LENGTH) {
+    throw new Error(
+      `the queue prefix ${JSON.stringify(prefix.slice(0, 120))} must be up to ${PREFIX_MAX_LENGTH} characters of dot-separated words of A-Z a-z 0-9 _ -`,
+    );
+  }
+  return `${bare}.`;
 }
 
 export function createTopology(options: TopologyOptions = {}): Topology {
-  const prefix = options.prefix ?? '';
+  const prefix = normalizeQueuePrefix(options.prefix ?? '');
   const deliveryLimit = options.deliveryLimit ?? DEFAULT_DELIVERY_LIMIT;
   if (!Number.isInteger(deliveryLimit) || deliveryLimit < 0) {
     throw new Error(`deliveryLimit must be a non-negative integer, got ${deliveryLimit}`);
@@ -67,6 +89,7 @@ export function createTopology(options: TopologyOptions = {}): Topology {
   const deadLetterExchange = `${prefix}conveyor.dlx`;
   const workQueue = (type: TaskType) => `${prefix}conveyor.tasks.${type}`;
   const deadLetterQueue = (type: TaskType) => `${prefix}conveyor.dead.${type}`;
+  const parkingQueue = (type: TaskType) => `${prefix}conveyor.parked.${type}`;
 
   const workQueueDeclaration = (type: TaskType): QueueDeclaration => ({
     queue: workQueue(type),
@@ -89,6 +112,11 @@ export function createTopology(options: TopologyOptions = {}): Topology {
     durable: true,
     arguments: { 'x-queue-type': 'quorum' },
   });
+  const parkingQueueDeclaration = (type: TaskType): QueueDeclaration => ({
+    queue: parkingQueue(type),
+    durable: true,
+    arguments: { 'x-queue-type': 'quorum' },
+  });
   const workQueueBinding = (type: TaskType): QueueBinding => ({
     queue: workQueue(type),
     exchange: taskExchange,
@@ -108,15 +136,21 @@ export function createTopology(options: TopologyOptions = {}): Topology {
     deadLetterExchange,
     workQueue,
     deadLetterQueue,
+    parkingQueue,
     exchanges: [
       { exchange: taskExchange, type: 'direct', durable: true },
       { exchange: deadLetterExchange, type: 'direct', durable: true },
     ],
-    queues: [...types.map(deadLetterQueueDeclaration), ...types.map(workQueueDeclaration)],
+    queues: [
+      ...types.map(parkingQueueDeclaration),
+      ...types.map(deadLetterQueueDeclaration),
+      ...types.map(workQueueDeclaration),
+    ],
     bindings: [...types.map(deadLetterQueueBinding), ...types.map(workQueueBinding)],
     workQueueDeclaration,
     workQueueBinding,
     deadLetterQueueDeclaration,
     deadLetterQueueBinding,
+    parkingQueueDeclaration,
   };
 }

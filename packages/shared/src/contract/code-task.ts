@@ -14,39 +14,10 @@ import {
   parseCompare,
   parseTests,
 } from './code-tests.js';
-import { type CompiledLanguage, parseCompilerOptions } from './compiler-options.js';
+import { parseCompilerOptions } from './compiler-options.js';
 import { echoValue, type FieldError, fieldError, isFieldError } from './field-error.js';
 import { literalUnion, nullable } from './schema-helpers.js';
-
-/** Canonical translator names; a task names one of these (or an alias, see TRANSLATOR_ALIASES). */
-export const TRANSLATORS = ['python3', 'gcc', 'clang', 'g++', 'clang++'] as const;
-export type Translator = (typeof TRANSLATORS)[number];
-
-/**
- * What the contract must know of each translator: the language it compiles (null: interpreted, so it takes
- * no compiler options) and the main source's file name in the sandbox (no extra file may take it).
- */
-export const TRANSLATOR_SOURCES: Readonly<
-  Record<Translator, { language: CompiledLanguage | null; sourceFile: string }>
-> = {
-  python3: { language: null, sourceFile: 'main.py' },
-  gcc: { language: 'c', sourceFile: 'main.c' },
-  clang: { language: 'c', sourceFile: 'main.c' },
-  'g++': { language: 'c++', sourceFile: 'main.cpp' },
-  'clang++': { language: 'c++', sourceFile: 'main.cpp' },
-};
-
-/** The compiled program's file name in the sandbox. */
-export const PROGRAM_FILE = 'main';
-
-/** Friendly names the course's clients use, mapped to the translator they mean. */
-export const TRANSLATOR_ALIASES: Readonly<Record<string, Translator>> = {
-  python: 'python3',
-  py: 'python3',
-  c: 'gcc',
-  cpp: 'g++',
-  'c++': 'g++',
-};
+import { PROGRAM_FILE, TRANSLATOR_ALIASES, TRANSLATORS, type Translator, translatorEntry } from './translators.js';
 
 export const MAX_CODE_BYTES = 64 * 1024;
 /** stdin alone; with the tests' input it shares MAX_INPUT_BYTES (code-tests.ts). */
@@ -206,7 +177,8 @@ export function resolveTranslator(name: unknown): Translator | undefined {
   if (typeof name !== 'string') return undefined;
   const key = name.trim().toLowerCase();
   if ((TRANSLATORS as readonly string[]).includes(key)) return key as Translator;
-  return TRANSLATOR_ALIASES[key];
+  // Own keys only: `constructor` or `__proto__` must not find Object's.
+  return Object.hasOwn(TRANSLATOR_ALIASES, key) ? TRANSLATOR_ALIASES[key] : undefined;
 }
 
 /**
@@ -268,9 +240,12 @@ function parseJudgeFields(
   budget: InputBudget,
 ): JudgeFields | FieldError {
   const fields: JudgeFields = {};
-  const { language, sourceFile } = TRANSLATOR_SOURCES[translator];
+  const { language, sourceFile, compiler } = translatorEntry(translator);
   if (body.compiler_options !== undefined) {
-    const options = parseCompilerOptions(body.compiler_options, language);
+    const options = parseCompilerOptions(
+      body.compiler_options,
+      compiler && (language === 'c' || language === 'c++') ? language : null,
+    );
     if (isFieldError(options)) return options;
     fields.compiler_options = options;
   }

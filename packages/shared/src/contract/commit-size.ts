@@ -14,10 +14,11 @@ const PNG_HEADERS_BYTES = 64 * KiB;
 /** The commit's JSON around the base64 (task id, status). */
 const COMMIT_ENVELOPE_BYTES = 4 * KiB;
 /**
- * Code results are small next to images (four streams, each cut at the code-processor's OUTPUT_LIMIT_BYTES,
- * 64 KiB by default, JSON-escaped at worst 6 bytes per byte); this floor covers streams up to ~650 KiB.
+ * Code results are small next to images: with MAX_TESTS tests, two streams each plus the task's own two and
+ * the compiler's two, each cut at the code-processor's OUTPUT_LIMIT_BYTES (64 KiB by default), JSON-escaped
+ * at worst 6 bytes per byte: (2·50 + 4) · 64 KiB · 6 ≈ 39 MiB. This floor covers that.
  */
-const MIN_COMMIT_BYTES = 16 * KiB * KiB;
+const MIN_COMMIT_BYTES = 40 * KiB * KiB;
 
 export function largestImageResultBytes(maxPixels: number): number {
   return Math.ceil(maxPixels * WORST_BYTES_PER_PIXEL * PNG_FRAMING_FACTOR) + PNG_HEADERS_BYTES;

@@ -2,7 +2,7 @@
  * The image-task contract: the filters, their parameters, and the PNG checks that both the API
  * (at the door) and the image-processor (again, before decoding) apply.
  */
-import { type Static, Type } from 'typebox';
+import { Type } from 'typebox';
 import { echoValue, type FieldError, fieldError, isFieldError } from './field-error.js';
 import { literalUnion } from './schema-helpers.js';
 
@@ -27,7 +27,6 @@ export const ImageTaskPayloadSchema = Type.Object({
   image: Type.String({ description: 'base64 PNG' }),
 });
 export type ImageTaskPayload = { filters: FilterStep[]; image: string };
-export type ImageTaskPayloadWire = Static<typeof ImageTaskPayloadSchema>;
 
 const PARAMETERS: Record<FilterName, readonly string[]> = {
   Blur: ['sigma'],

@@ -3,7 +3,7 @@
  * semantics the worker runtime relies on, modelled on a RabbitMQ quorum queue: FIFO per task type, a
  * prefetch window per consumer, a requeued message goes back to the head of its queue with its delivery
  * count raised, a message returned more than `deliveryLimit` times or rejected goes to its type's
- * dead-letter queue. Messages live in memory only: a process restart loses what was queued (RabbitMQ is the
+ * dead-letter queue, and a dead letter the consumer parks goes to its type's parking queue. Messages live in memory only: a process restart loses what was queued (RabbitMQ is the
  * durable option).
  */
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
@@ -15,6 +15,7 @@ import { PublishError, type TaskPublisher } from './task-publisher.js';
 import type {
   ConsumeOptions,
   DeadLetter,
+  DeadLetterDecision,
   Delivery,
   DeliveryDecision,
   DeliveryHandler,
@@ -147,8 +148,8 @@ class MessageQueue {
 
 export interface InProcessTaskQueue extends TaskQueue {
   readonly kind: 'in-process';
-  /** Messages waiting (not delivered) in a type's work queue or dead-letter queue; for tests and metrics. */
-  depth(type: TaskType, which?: 'work' | 'dead'): number;
+  /** Messages waiting (not delivered) in a type's work, dead-letter or parking queue; for tests and metrics. */
+  depth(type: TaskType, which?: 'work' | 'dead' | 'parked'): number;
 }
 
 export function createInProcessTaskQueue(options: InProcessTaskQueueOptions = {}): InProcessTaskQueue {
@@ -156,14 +157,20 @@ export function createInProcessTaskQueue(options: InProcessTaskQueueOptions = {}
   const { metrics, log } = options;
   const types = options.types ?? TASK_TYPES;
   const deadQueues = new Map<TaskType, MessageQueue>();
+  const parkingQueues = new Map<TaskType, MessageQueue>();
   const workQueues = new Map<TaskType, MessageQueue>();
   const consumers = new Set<TaskConsumer>();
   let closed = false;
 
   for (const type of types) {
-    const dead = new MessageQueue(undefined, (message, reason) => {
-      // As on RabbitMQ, the dead-letter queue has no dead-letter exchange of its own: what it rejects is gone.
-      log?.error({ message_id: message.messageId, type, reason }, 'a dead letter was rejected and dropped');
+    // Nothing consumes the parking queue: what lands there stays for operators.
+    const parking = new MessageQueue(undefined, () => {});
+    parkingQueues.set(type, parking);
+    const dead = new MessageQueue(undefined, (message) => {
+      const reason = message.deathReason ?? 'unknown';
+      parking.enqueue({ body: message.body, messageId: message.messageId, returns: 0, deathReason: reason });
+      metrics?.parked.inc({ type, reason });
+      log?.error({ message_id: message.messageId, type, reason }, 'dead letter parked for operators');
     });
     deadQueues.set(type, dead);
     workQueues.set(
@@ -239,20 +246,23 @@ export function createInProcessTaskQueue(options: InProcessTaskQueueOptions = {}
     },
     consumeDeadLetters(
       type: TaskType,
-      handler: DeliveryHandler<DeadLetter>,
+      handler: DeliveryHandler<DeadLetter, DeadLetterDecision>,
       { prefetch }: ConsumeOptions = { prefetch: 1 },
     ) {
       if (closed) throw new Error('the in-process queue is closed');
       return track(
-        queueOf(deadQueues, type).addConsumer((message) => {
+        queueOf(deadQueues, type).addConsumer(async (message) => {
           const reason = message.deathReason ?? 'unknown';
           if (message.returns === 0) metrics?.deadLettered.inc({ type, reason });
-          return handler({ ...toDelivery(message), reason, type, deliveryLimit });
+          const decision = await handler({ ...toDelivery(message), reason, type, deliveryLimit });
+          // A parked dead letter leaves the dead-letter queue as a rejected message leaves a work queue.
+          return decision === 'park' ? 'dead_letter' : decision;
         }, prefetch),
       );
     },
     isReady: () => !closed,
-    depth: (type, which = 'work') => queueOf(which === 'work' ? workQueues : deadQueues, type).depth,
+    depth: (type, which = 'work') =>
+      queueOf(which === 'work' ? workQueues : which === 'dead' ? deadQueues : parkingQueues, type).depth,
     async close() {
       closed = true;
       await Promise.allSettled([...consumers].map((consumer) => consumer.close()));

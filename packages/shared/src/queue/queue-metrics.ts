@@ -5,6 +5,24 @@
  */
 import { Counter, Histogram, type Registry } from 'prom-client';
 
+/**
+ * How the worker runtime ends a delivery, the `outcome` label: the task's own `ready` or `failed`, or why it
+ * was not (yet) finished here.
+ */
+export const SETTLEMENT_OUTCOMES = [
+  'ready',
+  'failed',
+  'already_final',
+  'unknown_task',
+  'invalid',
+  'refused',
+  'handler_error',
+  'api_unavailable',
+  'abandoned',
+  'error',
+] as const;
+export type SettlementOutcome = (typeof SETTLEMENT_OUTCOMES)[number];
+
 export interface QueueMetrics {
   published: Counter<'type'>;
   confirmed: Counter<'type'>;
@@ -13,6 +31,8 @@ export interface QueueMetrics {
   consumed: Counter<'type'>;
   redelivered: Counter<'type'>;
   deadLettered: Counter<'type' | 'reason'>;
+  /** Dead letters nobody could act on, moved to the parking queue (by the reason they died). */
+  parked: Counter<'type' | 'reason'>;
   /** How each delivery ended: ack, requeue or dead_letter. */
   settled: Counter<'type' | 'decision'>;
   processingSeconds: Histogram<'type' | 'outcome'>;
@@ -70,6 +90,12 @@ export function queueMetrics(registry: Registry): QueueMetrics {
       'Task messages that reached a dead-letter queue',
       ['type', 'reason'],
     ),
+    parked: counter(
+      registry,
+      'conveyor_dead_letters_parked_total',
+      'Dead letters that name no task or carry a refused token, kept in the parking queue for operators',
+      ['type', 'reason'],
+    ),
     settled: counter(registry, 'conveyor_messages_settled_total', 'Task message deliveries by how they ended', [
       'type',
       'decision',
@@ -77,7 +103,7 @@ export function queueMetrics(registry: Registry): QueueMetrics {
     processingSeconds: histogram(
       registry,
       'conveyor_task_processing_seconds',
-      'Time from delivery to settling, by task type and outcome (ready, failed, skipped, requeued, ...)',
+      `Time from delivery to settling, by task type and outcome (${SETTLEMENT_OUTCOMES.join(', ')})`,
       ['type', 'outcome'],
       [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
     ),

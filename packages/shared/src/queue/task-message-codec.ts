@@ -8,6 +8,7 @@ import { Value } from 'typebox/value';
 import { CodeTaskPayloadSchema } from '../contract/code-task.js';
 import { ImageTaskPayloadSchema } from '../contract/image-task.js';
 import { TASK_MESSAGE_SCHEMA_VERSION, type TaskMessage, TaskMessageSchema } from '../contract/task.js';
+import { isTaskId } from '../contract/task-id.js';
 
 export const TASK_MESSAGE_CONTENT_TYPE = 'application/json';
 
@@ -26,8 +27,6 @@ export type DecodedTaskMessage =
       commit_token?: string;
     };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Accepts raw bytes, a JSON string, or an already-parsed JSON value (transports differ in what they hand over). */
 export function decodeTaskMessage(body: unknown): DecodedTaskMessage {
   let value: unknown = body;
@@ -44,7 +43,7 @@ export function decodeTaskMessage(body: unknown): DecodedTaskMessage {
   }
   const fields = value as Record<string, unknown>;
   const identity = {
-    ...(typeof fields.task_id === 'string' && UUID.test(fields.task_id) ? { task_id: fields.task_id } : {}),
+    ...(isTaskId(fields.task_id) ? { task_id: fields.task_id } : {}),
     ...(typeof fields.commit_token === 'string' && fields.commit_token !== ''
       ? { commit_token: fields.commit_token }
       : {}),

@@ -40,7 +40,16 @@ export interface DeadLetter extends Delivery {
  */
 export type DeliveryDecision = 'ack' | 'requeue' | 'dead_letter';
 
-export type DeliveryHandler<D extends Delivery = Delivery> = (delivery: D) => Promise<DeliveryDecision>;
+export type DeliveryHandler<D extends Delivery = Delivery, R = DeliveryDecision> = (delivery: D) => Promise<R>;
+
+/**
+ * What to do with a dead letter once handled:
+ * - `ack`: its task is dealt with (failed, or already final), remove it;
+ * - `requeue`: try again later (the API was unreachable);
+ * - `park`: nobody can act on it (it names no task, or its token is refused): move it to the type's parking
+ *   queue, where it stays for operators, counted in `conveyor_dead_letters_parked_total`.
+ */
+export type DeadLetterDecision = 'ack' | 'requeue' | 'park';
 
 export interface ConsumeOptions {
   /** How many deliveries may be unacked (in the handler) at once. */
@@ -60,7 +69,11 @@ export interface TaskQueue {
   readonly kind: 'rabbitmq' | 'in-process';
   readonly publisher: TaskPublisher;
   consume(type: TaskType, handler: DeliveryHandler, options: ConsumeOptions): TaskConsumer;
-  consumeDeadLetters(type: TaskType, handler: DeliveryHandler<DeadLetter>, options?: ConsumeOptions): TaskConsumer;
+  consumeDeadLetters(
+    type: TaskType,
+    handler: DeliveryHandler<DeadLetter, DeadLetterDecision>,
+    options?: ConsumeOptions,
+  ): TaskConsumer;
   /** Whether the queue is usable right now (the broker connection is up); for /readyz. */
   isReady(): boolean;
   /** Closes the publisher and the connection; close consumers first. */

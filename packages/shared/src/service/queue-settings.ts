@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { redactUrl } from '../broker/rabbit-connection.js';
 import { createRabbitTaskQueue } from '../broker/rabbit-task-queue.js';
+import { normalizeQueuePrefix } from '../broker/topology.js';
 import type { EnvReader } from '../config.js';
 import { createInProcessTaskQueue } from '../queue/in-process-task-queue.js';
 import { queueMetrics } from '../queue/queue-metrics.js';
@@ -15,7 +16,7 @@ import { SETTINGS } from '../settings/settings-table.js';
 export interface QueueSettings {
   /** RabbitMQ's URL; undefined = the in-process queue. */
   amqpUrl: string | undefined;
-  /** Prepended to every exchange and queue name (default none), to run several deployments on one vhost. */
+  /** Prepended to every exchange and queue name with a dot (default none), to run several deployments on one vhost. */
   prefix: string;
   deliveryLimit: number;
   /** Messages a work queue holds at most; past it POST /task is 503 with Retry-After. */
@@ -28,12 +29,22 @@ export interface QueueSettings {
 export function readQueueSettings(read: EnvReader): QueueSettings {
   return {
     amqpUrl: read.setting(SETTINGS.AMQP_URL),
-    prefix: read.setting(SETTINGS.QUEUE_PREFIX),
+    prefix: queuePrefix(read),
     deliveryLimit: read.setting(SETTINGS.DELIVERY_LIMIT),
     maxLength: read.setting(SETTINGS.QUEUE_MAX_LENGTH),
     maxMessageBytes: read.setting(SETTINGS.AMQP_MAX_MESSAGE_BYTES),
     confirmTimeoutMs: read.setting(SETTINGS.PUBLISH_TIMEOUT),
   };
+}
+
+function queuePrefix(read: EnvReader): string {
+  const prefix = read.setting(SETTINGS.QUEUE_PREFIX);
+  try {
+    return normalizeQueuePrefix(prefix);
+  } catch (error) {
+    read.fail(`QUEUE_PREFIX: ${(error as Error).message}`);
+    return '';
+  }
 }
 
 /** Opens the queue the settings name and logs which one is in use. */
@@ -59,7 +70,8 @@ export function openTaskQueue(
     url: settings.amqpUrl,
     log,
     metrics,
-    connectionName,
+    // The prefix names the connection too, so an operator (or a fault test) can tell deployments apart.
+    connectionName: `${settings.prefix}${connectionName}`,
     prefix: settings.prefix,
     deliveryLimit: settings.deliveryLimit,
     maxLength: settings.maxLength,

@@ -228,7 +228,8 @@ export const SETTINGS = defineSettings({
     kind: 'string',
     default: '',
     services: ALL,
-    description: 'prepended to every exchange and queue name',
+    description:
+      'prepended with a dot to every exchange, queue and connection name (`ft` → `ft.conveyor.tasks.code`; `ft.` is the same prefix); dot-separated words of `A-Z a-z 0-9 _ -`, at most 63 characters',
   },
   DELIVERY_LIMIT: {
     group: 'Queue',

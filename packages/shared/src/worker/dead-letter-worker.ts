@@ -4,12 +4,14 @@
  * into a `failed` result with code `dead_lettered` and the reason.
  *
  * How the failure is recorded is up to the caller: a processor commits it with the message's own commit
- * token (`failViaCommit`), the API can write it to its store directly.
+ * token (`failViaCommit`), the API checks that token as /commit does and writes to its store directly.
+ * A dead letter nobody can act on (it names no task, has no token, or its token is refused: forged, or for
+ * a task the API no longer knows) fails nothing: it is parked, kept for operators and counted.
  */
 import type { Logger } from 'pino';
 import type { TaskError, TaskType } from '../contract/task.js';
 import { decodeTaskMessage } from '../queue/task-message-codec.js';
-import type { DeadLetter, DeliveryDecision, TaskConsumer, TaskQueue } from '../queue/task-queue.js';
+import type { DeadLetter, DeadLetterDecision, TaskConsumer, TaskQueue } from '../queue/task-queue.js';
 import { CommitUnavailableError, type TaskCommitter } from './commit-client.js';
 
 export interface DeadTask {
@@ -19,8 +21,11 @@ export interface DeadTask {
   error: TaskError;
 }
 
-/** `done` acks the dead letter; `retry` returns it to the dead-letter queue for another try. */
-export type FailDeadTask = (task: DeadTask) => Promise<'done' | 'retry'>;
+/**
+ * `done` acks the dead letter; `retry` returns it to the dead-letter queue for another try; `park` keeps it
+ * in the parking queue (the token was refused or missing: this message may not end the task).
+ */
+export type FailDeadTask = (task: DeadTask) => Promise<'done' | 'retry' | 'park'>;
 
 export interface DeadLetterWorkerOptions {
   type: TaskType;
@@ -47,7 +52,7 @@ export function failViaCommit(committer: TaskCommitter, log: Logger): FailDeadTa
   return async (task) => {
     if (!task.commit_token) {
       log.error({ task_id: task.task_id }, 'dead letter has no commit token; cannot report it');
-      return 'done';
+      return 'park';
     }
     try {
       const answer = await committer.commit(task.commit_token, {
@@ -56,8 +61,9 @@ export function failViaCommit(committer: TaskCommitter, log: Logger): FailDeadTa
         error: task.error,
       });
       if (answer.kind !== 'accepted' && answer.kind !== 'conflict') {
-        // 404/403/4xx: the API will never take it; the log line is the last record of this message.
-        log.error({ task_id: task.task_id, answer }, 'the API refused the dead-letter failure; dropping it');
+        // 404/403/4xx: the API will never take it from this message; keep the message for operators.
+        log.error({ task_id: task.task_id, answer }, 'the API refused the dead-letter failure; parking it');
+        return 'park';
       }
       return 'done';
     } catch (error) {
@@ -86,7 +92,7 @@ export class DeadLetterWorker {
     await consumer?.close();
   }
 
-  private async handle(deadLetter: DeadLetter): Promise<DeliveryDecision> {
+  private async handle(deadLetter: DeadLetter): Promise<DeadLetterDecision> {
     const decoded = decodeTaskMessage(deadLetter.body);
     const taskId = decoded.ok ? decoded.message.task_id : decoded.task_id;
     const token = decoded.ok ? decoded.message.commit_token : decoded.commit_token;
@@ -96,13 +102,13 @@ export class DeadLetterWorker {
         : JSON.stringify(deadLetter.body)?.slice(0, 512);
       this.log.error(
         { message_id: deadLetter.messageId, reason: deadLetter.reason, excerpt },
-        'dead letter names no task; dropping it',
+        'dead letter names no task; parking it',
       );
-      return 'ack';
+      return 'park';
     }
     const error = deadLetterError(deadLetter);
-    this.log.warn({ task_id: taskId, reason: deadLetter.reason }, 'task dead-lettered; marking it failed');
+    this.log.warn({ task_id: taskId, reason: deadLetter.reason }, 'task dead-lettered; failing it');
     const verdict = await this.options.fail({ task_id: taskId, commit_token: token, error });
-    return verdict === 'done' ? 'ack' : 'requeue';
+    return verdict === 'done' ? 'ack' : verdict === 'retry' ? 'requeue' : 'park';
   }
 }

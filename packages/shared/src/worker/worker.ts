@@ -10,7 +10,7 @@
  */
 import type { Logger } from 'pino';
 import type { CommitRequest, TaskMessage, TaskType } from '../contract/task.js';
-import type { QueueMetrics } from '../queue/queue-metrics.js';
+import type { QueueMetrics, SettlementOutcome } from '../queue/queue-metrics.js';
 import { type DecodedTaskMessage, decodeTaskMessage } from '../queue/task-message-codec.js';
 import type { Delivery, DeliveryDecision, TaskConsumer, TaskQueue } from '../queue/task-queue.js';
 import { type CommitAnswer, CommitUnavailableError, type TaskCommitter } from './commit-client.js';
@@ -30,7 +30,7 @@ export interface WorkerOptions {
 export type WorkerState = 'idle' | 'running' | 'paused' | 'closing' | 'closed';
 
 /** How a delivery ended, for the log and the processing-time histogram. */
-type Settlement = { decision: DeliveryDecision; outcome: string };
+type Settlement = { decision: DeliveryDecision; outcome: SettlementOutcome };
 
 type CommitResult = CommitAnswer | { kind: 'unavailable'; message: string };
 

@@ -56,9 +56,13 @@ export function queueContract(factory: QueueFixtureFactory): void {
         { prefetch: 1 },
       );
       await waitUntil(() => deliveries.length === 1, 'the message is delivered');
-      await sleep(150);
+      // With prefetch 1, a message published now comes only after the first is settled, and a first that came
+      // back (requeued, or delivered twice) would come before it.
+      const later = codeMessage();
+      await queue.publisher.publish(later);
+      await waitUntil(() => deliveries.length === 2, 'the later message is delivered');
       await consumer.close();
-      assert.equal(deliveries.length, 1);
+      assert.deepEqual(deliveries.map(taskIdOf), [message.task_id, later.task_id]);
       const [delivery] = deliveries;
       assert.equal(delivery?.messageId, message.task_id);
       assert.equal(delivery?.redelivered, false);
@@ -189,24 +193,29 @@ export function queueContract(factory: QueueFixtureFactory): void {
       const closing = first.close().then(() => {
         closed = true;
       });
-      await sleep(100);
-      assert.equal(closed, false, 'close waits for the handler');
-      release.resolve('requeue');
-      await closing;
+      // Another consumer opens and works another message while the first handler still runs: time in which a
+      // close that did not wait for its handler would have returned.
       const other = await fixture.open();
-      const redelivered: Delivery[] = [];
+      const seen: Delivery[] = [];
       const second = other.consume(
         'code',
         async (delivery) => {
-          redelivered.push(delivery);
+          seen.push(delivery);
           return 'ack';
         },
         { prefetch: 1 },
       );
-      await waitUntil(() => redelivered.length === 1, 'the other consumer gets the message');
+      const another = codeMessage();
+      await queue.publisher.publish(another);
+      await waitUntil(() => seen.length === 1, 'the other consumer works another message');
+      assert.equal(closed, false, 'close waits for the handler');
+      release.resolve('requeue');
+      await closing;
+      await waitUntil(() => seen.length === 2, 'the other consumer gets the requeued message');
       await second.close();
-      assert.equal(redelivered[0]?.redelivered, true);
-      assert.equal(redelivered[0]?.deliveryCount, 2);
+      assert.equal(taskIdOf(seen[0]!), another.task_id);
+      assert.equal(seen[1]?.redelivered, true);
+      assert.equal(seen[1]?.deliveryCount, 2);
     });
   });
 
@@ -402,6 +411,50 @@ export function queueContract(factory: QueueFixtureFactory): void {
       );
     });
 
+    it('a dead letter naming no task is parked for operators and counted, not dropped', async () => {
+      await queue.publisher.publish({ ...codeMessage(), task_id: '', commit_token: '' });
+      startWorker(async (m, context) => echo(m, context));
+      const deadLetters = new DeadLetterWorker({
+        type: 'code',
+        queue,
+        fail: failViaCommit(new CommitClient({ apiUrl: api.url, attempts: 2, baseDelayMs: 5 }), fixture.log),
+        log: fixture.log,
+      });
+      deadLetters.run();
+      try {
+        await waitUntil(async () => (await fixture.readyCount('code', 'parked')) === 1, 'the dead letter is parked');
+      } finally {
+        await deadLetters.close();
+      }
+      assert.equal(await fixture.readyCount('code', 'dead'), 0);
+      assert.match(
+        await fixture.registry.metrics(),
+        /conveyor_dead_letters_parked_total\{type="code",reason="rejected"\} 1/,
+      );
+    });
+
+    it('a forged message fails nothing: its dead letter is parked and the real task still takes its result', async () => {
+      const real = codeMessage();
+      api.register(real);
+      await queue.publisher.publish({ ...real, commit_token: 'made-up' });
+      startWorker(async (m, context) => echo(m, context));
+      const deadLetters = new DeadLetterWorker({
+        type: 'code',
+        queue,
+        fail: failViaCommit(new CommitClient({ apiUrl: api.url, attempts: 2, baseDelayMs: 5 }), fixture.log),
+        log: fixture.log,
+      });
+      deadLetters.run();
+      try {
+        await waitUntil(async () => (await fixture.readyCount('code', 'parked')) === 1, 'the forged one is parked');
+      } finally {
+        await deadLetters.close();
+      }
+      assert.equal(api.statusOf(real.task_id), 'in_progress', 'the real task was not failed');
+      await publish(real);
+      await waitUntil(() => api.statusOf(real.task_id) === 'ready', 'the genuine message still commits');
+    });
+
     it('close(grace) finishes work that ends within the grace period', async () => {
       const message = await publish(codeMessage());
       const started = deferred();
@@ -448,10 +501,24 @@ export function queueContract(factory: QueueFixtureFactory): void {
       await worker.pause();
       assert.equal(worker.state, 'paused');
       const message = await publish(codeMessage());
-      await sleep(200);
+      // Another consumer gets the message: the paused worker did not take it.
+      const other = await fixture.open();
+      const seen: string[] = [];
+      const probe = other.consume(
+        'code',
+        async (delivery) => {
+          seen.push(taskIdOf(delivery));
+          return 'ack';
+        },
+        { prefetch: 1 },
+      );
+      await waitUntil(() => seen.length > 0, 'another consumer gets the message');
+      await probe.close();
+      assert.deepEqual(seen, [message.task_id]);
       assert.equal(api.commits.length, 0);
       worker.run();
-      await waitUntil(() => api.statusOf(message.task_id) === 'ready', 'the task is ready');
+      const next = await publish(codeMessage());
+      await waitUntil(() => api.statusOf(next.task_id) === 'ready', 'the next task is ready');
     });
 
     it('works tasks concurrently up to `concurrency`', async () => {

@@ -27,7 +27,7 @@ export interface QueueFixture {
   /** A TaskQueue as another process would open it on the same queues (the same instance in-process). */
   open(): Promise<TaskQueue>;
   /** Messages waiting to be delivered in a type's work or dead-letter queue. */
-  readyCount(type: TaskType, which?: 'work' | 'dead'): Promise<number>;
+  readyCount(type: TaskType, which?: 'work' | 'dead' | 'parked'): Promise<number>;
   teardown(): Promise<void>;
 }
 
@@ -94,7 +94,12 @@ export const rabbitFixture: QueueFixtureFactory = async ({ deliveryLimit = 2 } =
     metrics,
     open,
     async readyCount(type, which = 'work') {
-      const queue = which === 'work' ? topology.workQueue(type) : topology.deadLetterQueue(type);
+      const queue =
+        which === 'work'
+          ? topology.workQueue(type)
+          : which === 'dead'
+            ? topology.deadLetterQueue(type)
+            : topology.parkingQueue(type);
       const { messageCount } = await admin.queueDeclare({ queue, passive: true });
       return messageCount;
     },

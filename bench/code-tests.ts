@@ -1,0 +1,58 @@
+/**
+ * A code task with 20 tests (compiled once, 20 runs in one sandbox) next to 20 separate one-test tasks of
+ * the same C program (20 sandboxes, 20 compiles), in the same run, through the SandboxRunner. The ratio is
+ * the one-task total over the separate tasks' total; the target is at most 0.5.
+ *
+ *   node --conditions=conveyor-src --import tsx bench/code-tests.ts [rounds]
+ */
+import { randomUUID } from 'node:crypto';
+import { SandboxRunner } from '@conveyor/code-processor';
+import { type CodeTaskPayload, isFieldError, parseCodeTask } from '@conveyor/shared';
+import Docker from 'dockerode';
+
+const ROUNDS = Number(process.argv[2] ?? 3);
+const TESTS = 20;
+const image = process.env.SANDBOX_IMAGE || 'conveyor-sandbox:latest';
+const runner = new SandboxRunner({ docker: new Docker(), workerId: `bench-${randomUUID()}`, image });
+
+const code =
+  '#include <stdio.h>\nint main(void) { long n; while (scanf("%ld", &n) == 1) printf("%ld\\n", n * n); return 0; }\n';
+const tests = Array.from({ length: TESTS }, (_, i) => ({ stdin: `${i}\n`, expected_output: `${i * i}\n` }));
+
+function task(body: Record<string, unknown>): CodeTaskPayload {
+  const parsed = parseCodeTask({ translator: 'gcc', code, ...body });
+  if (isFieldError(parsed)) throw new Error(parsed.message);
+  return parsed;
+}
+
+async function oneTaskWithTests(): Promise<void> {
+  const result = await runner.run(task({ tests }), { taskId: randomUUID() });
+  if (result.verdict !== 'ok' || result.passed !== TESTS) throw new Error(`unexpected ${JSON.stringify(result)}`);
+}
+
+async function separateTasks(): Promise<void> {
+  for (const test of tests) {
+    const result = await runner.run(task({ tests: [test] }), { taskId: randomUUID() });
+    if (result.verdict !== 'ok') throw new Error(`unexpected ${JSON.stringify(result)}`);
+  }
+}
+
+async function timed(fn: () => Promise<void>): Promise<number> {
+  const started = performance.now();
+  await fn();
+  return performance.now() - started;
+}
+
+await oneTaskWithTests();
+console.log(`${TESTS} tests of a C program, ${ROUNDS} rounds, sequential, image ${image}`);
+const ratios: number[] = [];
+for (let round = 1; round <= ROUNDS; round++) {
+  const together = await timed(oneTaskWithTests);
+  const apart = await timed(separateTasks);
+  ratios.push(together / apart);
+  console.log(
+    `round ${round}: one task with ${TESTS} tests ${together.toFixed(0).padStart(6)} ms   ${TESTS} one-test tasks ${apart.toFixed(0).padStart(6)} ms   ratio ${(together / apart).toFixed(2)}`,
+  );
+}
+const sorted = [...ratios].sort((a, b) => a - b);
+console.log(`median ratio ${sorted[sorted.length >> 1]!.toFixed(2)} (target: at most 0.50)`);

@@ -1,0 +1,163 @@
+/**
+ * GET /status/{id} with a bearer token under load (autocannon, 32 connections): the API's requests per second
+ * and latency next to a bare Fastify route returning the same JSON (bench/bare-json-server.ts), measured in
+ * the same run, in rounds that alternate the two. Target (issue #12): at least 0.5x the bare route.
+ *
+ * The API runs as it is deployed: its own process (packages/api/src/main.ts) on the local RabbitMQ under a
+ * unique queue prefix (deleted after), at the default LOG_LEVEL (info), its log going to a file, whose size
+ * per request is printed (API_LOG_LEVEL=warn runs it without the request log). With PROFILE_DIR set, the API runs under `--cpu-prof` and writes its profile there.
+ *
+ *   nice node --conditions=conveyor-src --import tsx bench/status-throughput.ts [seconds per round] [rounds]
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createLogger, createRabbitTaskQueue } from '@conveyor/shared';
+import autocannon from 'autocannon';
+
+const SECONDS = Number(process.argv[2] ?? 3);
+const ROUNDS = Number(process.argv[3] ?? 3);
+const CONNECTIONS = 32;
+/** The API's LOG_LEVEL: info, as deployed, unless API_LOG_LEVEL says otherwise (to see what the log costs). */
+const LOG_LEVEL = process.env.API_LOG_LEVEL ?? 'info';
+const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+/** Fixed ports of this bench's range (18600-18699). */
+const API_PORT = 18601;
+const BARE_PORT = 18602;
+const prefix = `bench-status-${process.pid}.`;
+const dir = await mkdtemp(join(tmpdir(), 'conveyor-status-bench-'));
+const apiLog = join(dir, 'api.log');
+
+/** Starts `node <args>` with its stdout and stderr in `logFile`; resolves once `url` answers. */
+async function startServer(args: string[], env: Record<string, string>, url: string, logFile: string) {
+  const out = await open(logFile, 'w');
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', out.fd, out.fd] });
+  await out.close();
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited with ${child.exitCode}; see ${logFile}`);
+    try {
+      await fetch(url);
+      return child;
+    } catch {
+      await sleep(100);
+    }
+  }
+  throw new Error(`${url} did not answer`);
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+}
+
+const tsx = ['--conditions=conveyor-src', '--import', 'tsx'];
+const profile = process.env.PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.PROFILE_DIR] : [];
+const api = await startServer(
+  [...tsx, ...profile, 'packages/api/src/main.ts'],
+  { AMQP_URL, QUEUE_PREFIX: prefix, PORT: String(API_PORT), BCRYPT_COST: '4', LOG_LEVEL: LOG_LEVEL, LOG_PRETTY: '0' },
+  `http://127.0.0.1:${API_PORT}/healthz`,
+  apiLog,
+);
+const base = `http://127.0.0.1:${API_PORT}`;
+const jsonHeaders = { 'content-type': 'application/json' };
+const credentials = JSON.stringify({ username: 'bench-user', password: 'password123' });
+await fetch(`${base}/register`, { method: 'POST', headers: jsonHeaders, body: credentials });
+const login = await fetch(`${base}/login`, { method: 'POST', headers: jsonHeaders, body: credentials });
+const { token } = (await login.json()) as { token: string };
+const authorization = `Bearer ${token}`;
+const created = await fetch(`${base}/task`, {
+  method: 'POST',
+  headers: { ...jsonHeaders, authorization },
+  body: JSON.stringify({ translator: 'python3', code: 'print(1)' }),
+});
+const { task_id: taskId } = (await created.json()) as { task_id: string };
+const statusJson = await (await fetch(`${base}/status/${taskId}`, { headers: { authorization } })).text();
+const bare = await startServer(
+  [...tsx, 'bench/bare-json-server.ts', String(BARE_PORT), statusJson],
+  {},
+  `http://127.0.0.1:${BARE_PORT}/status/x`,
+  join(dir, 'bare.log'),
+);
+
+interface Round {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  /** The server process's CPU time (user + system) per request, in µs. */
+  cpuUs: number;
+}
+
+/**
+ * CPU time a process has used, in µs (Linux: /proc/PID/stat, in clock ticks of 10 ms). Unlike req/s, it
+ * does not depend on how much of the shared machine's CPU the server and the load generator got.
+ */
+async function cpuTimeUs(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command's closing parenthesis.
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+async function load(server: ChildProcess, port: number): Promise<Round> {
+  const cpuBefore = await cpuTimeUs(server.pid!);
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}/status/${taskId}`,
+    headers: { authorization },
+    connections: CONNECTIONS,
+    duration: SECONDS,
+  });
+  return {
+    rps: result.requests.total / SECONDS,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx + result.errors,
+    cpuUs: ((await cpuTimeUs(server.pid!)) - cpuBefore) / result.requests.total,
+  };
+}
+
+try {
+  // Warm both up (JIT, connection pools) before timing.
+  await load(api, API_PORT);
+  await load(bare, BARE_PORT);
+  const logBefore = (await stat(apiLog)).size;
+  const ours: Round[] = [];
+  const theirs: Round[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    ours.push(await load(api, API_PORT));
+    theirs.push(await load(bare, BARE_PORT));
+  }
+  const logBytes = (await stat(apiLog)).size - logBefore;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const row = (name: string, rounds: Round[]) =>
+    `| ${name} | ${median(rounds.map((r) => r.rps)).toFixed(0)} | ${median(rounds.map((r) => r.p50))} ms | ${median(rounds.map((r) => r.p99))} ms | ${median(rounds.map((r) => r.cpuUs)).toFixed(0)} µs | ${rounds.map((r) => r.rps.toFixed(0)).join(', ')} |`;
+  console.log(
+    `# GET /status with a bearer token, autocannon -c ${CONNECTIONS}: ${ROUNDS} rounds of ${SECONDS} s each, alternating (shared, loaded machine)\n`,
+  );
+  console.log(
+    '| server | req/s (median round) | p50 | p99 | server CPU per request | req/s, every round |\n|---|---:|---:|---:|---:|---|',
+  );
+  console.log(row(`API (LOG_LEVEL=${LOG_LEVEL})`, ours));
+  console.log(row('bare Fastify route, same JSON', theirs));
+  const ratio = median(ours.map((r) => r.rps)) / median(theirs.map((r) => r.rps));
+  const pairs = ours.map((r, k) => (r.rps / theirs[k]!.rps).toFixed(2)).join(', ');
+  const cpuRatio = median(theirs.map((r) => r.cpuUs)) / median(ours.map((r) => r.cpuUs));
+  console.log(`\nAPI / bare, req/s: ${ratio.toFixed(2)}x (per round: ${pairs}; target >= 0.5x)`);
+  console.log(`API / bare, requests per CPU second: ${cpuRatio.toFixed(2)}x`);
+  const requests = ours.reduce((n, r) => n + r.rps * SECONDS, 0);
+  console.log(`API log: ${(logBytes / requests).toFixed(0)} bytes per request`);
+  const failed = [...ours, ...theirs].reduce((n, r) => n + r.non2xx, 0);
+  if (failed > 0) console.log(`WARNING: ${failed} requests failed or answered other than 2xx`);
+} finally {
+  await stop(api);
+  await stop(bare);
+  const log = createLogger({ service: 'bench', level: 'warn', pretty: false });
+  const queue = createRabbitTaskQueue({ url: AMQP_URL, prefix, log, connectionName: `${prefix}cleanup` });
+  await queue.declareTopology();
+  await queue.deleteTopology();
+  await queue.close();
+  await rm(dir, { recursive: true, force: true });
+}
