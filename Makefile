@@ -77,3 +77,4 @@ bench:
 	node --conditions=conveyor-src --import tsx bench/code-tests.ts
 	nice node --conditions=conveyor-src --import tsx bench/body-size-sweep.ts
 	nice node --conditions=conveyor-src --import tsx bench/status-throughput.ts
+	nice node --conditions=conveyor-src --import tsx bench/store-api.ts
