@@ -23,6 +23,7 @@ import {
 } from '@conveyor/shared';
 import { Registry } from 'prom-client';
 import sharp from 'sharp';
+import { benchUserHeaders } from './bench-user.js';
 
 const RUNS = Number(process.argv[2] ?? 15);
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -66,12 +67,7 @@ const consumers: TaskConsumer[] = TASK_TYPES.map((type) =>
 );
 
 const base = api.address;
-const jsonHeaders = { 'content-type': 'application/json' };
-const credentials = JSON.stringify({ username: 'bench-user', password: 'password123' });
-await fetch(`${base}/register`, { method: 'POST', headers: jsonHeaders, body: credentials });
-const login = await fetch(`${base}/login`, { method: 'POST', headers: jsonHeaders, body: credentials });
-const { token } = (await login.json()) as { token: string };
-const headers = { ...jsonHeaders, authorization: `Bearer ${token}` };
+const headers = await benchUserHeaders(base);
 
 /** A PNG of about `bytes` bytes: noise compresses to nothing, so its size is about its raw size. */
 async function noisyPng(bytes: number): Promise<Buffer> {

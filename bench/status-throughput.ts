@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger, createRabbitTaskQueue } from '@conveyor/shared';
 import autocannon from 'autocannon';
+import { benchUserHeaders } from './bench-user.js';
 
 const SECONDS = Number(process.argv[2] ?? 3);
 const ROUNDS = Number(process.argv[3] ?? 3);
@@ -63,15 +64,11 @@ const api = await startServer(
   apiLog,
 );
 const base = `http://127.0.0.1:${API_PORT}`;
-const jsonHeaders = { 'content-type': 'application/json' };
-const credentials = JSON.stringify({ username: 'bench-user', password: 'password123' });
-await fetch(`${base}/register`, { method: 'POST', headers: jsonHeaders, body: credentials });
-const login = await fetch(`${base}/login`, { method: 'POST', headers: jsonHeaders, body: credentials });
-const { token } = (await login.json()) as { token: string };
-const authorization = `Bearer ${token}`;
+const userHeaders = await benchUserHeaders(base);
+const { authorization } = userHeaders;
 const created = await fetch(`${base}/task`, {
   method: 'POST',
-  headers: { ...jsonHeaders, authorization },
+  headers: userHeaders,
   body: JSON.stringify({ translator: 'python3', code: 'print(1)' }),
 });
 const { task_id: taskId } = (await created.json()) as { task_id: string };

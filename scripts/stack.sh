@@ -32,6 +32,7 @@ wait_ready() { # name, url
 }
 
 up() {
+  npm run --silent build -w packages/web >"$DIR/web-build.log" 2>&1 || { echo "the web app did not build; see $DIR/web-build.log"; return 1; }
   start api "http://127.0.0.1:$PORT/readyz" HOST=127.0.0.1
   start code-processor "http://127.0.0.1:8081/readyz" HEALTH_PORT=8081
   start image-processor "http://127.0.0.1:8082/readyz" HEALTH_PORT=8082

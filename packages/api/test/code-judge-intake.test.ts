@@ -9,30 +9,33 @@ import { buildHarness } from './harness.js';
 
 const C = '#include <stdio.h>\nint main(void) { return 0; }\n';
 
+/** A logged-in user's POST /task, and what the queue was given. */
+async function poster() {
+  const { app, login, publisher } = await buildHarness();
+  const { auth } = await login();
+  const post = (payload: unknown) =>
+    app.inject({ method: 'POST', url: '/task', headers: auth, payload: payload as object });
+  return { post, published: publisher.published };
+}
+
 describe('POST /task: code tasks as a judge', () => {
   test('tests, compare, stop_on_failure, files, compiler options: queued normalised', async () => {
-    const { app, login, publisher } = await buildHarness();
-    const { auth } = await login();
-    const res = await app.inject({
-      method: 'POST',
-      url: '/task',
-      headers: auth,
-      payload: {
-        translator: 'c',
-        code: C,
-        tests: [{ stdin: '1', expected_output: '1', name: 'one' }, { args: ['-v'] }],
-        compare: { float: { abs: 1e-6 } },
-        stop_on_failure: true,
-        files: [
-          { name: 'lib/util.h', content: 'int f(void);\n' },
-          { name: 'data.bin', content: 'AAEC', encoding: 'base64' },
-        ],
-        compiler_options: ['-O3', '-std=c11', '-DN=10', '-lm'],
-        limits: { total_time_ms: 20_000 },
-      },
+    const { post, published } = await poster();
+    const res = await post({
+      translator: 'c',
+      code: C,
+      tests: [{ stdin: '1', expected_output: '1', name: 'one' }, { args: ['-v'] }],
+      compare: { float: { abs: 1e-6 } },
+      stop_on_failure: true,
+      files: [
+        { name: 'lib/util.h', content: 'int f(void);\n' },
+        { name: 'data.bin', content: 'AAEC', encoding: 'base64' },
+      ],
+      compiler_options: ['-O3', '-std=c11', '-DN=10', '-lm'],
+      limits: { total_time_ms: 20_000 },
     });
     assert.equal(res.statusCode, 201, res.body);
-    assert.deepEqual(publisher.published.at(-1)?.payload, {
+    assert.deepEqual(published.at(-1)?.payload, {
       translator: 'gcc',
       code: C,
       stdin: '',
@@ -52,31 +55,23 @@ describe('POST /task: code tasks as a judge', () => {
   });
 
   test('the translator table: node and its aliases, like every other entry', async () => {
-    const { app, login, publisher } = await buildHarness();
-    const { auth } = await login();
+    const { post, published } = await poster();
     for (const language of ['node', 'NodeJS', 'javascript', 'js']) {
-      const res = await app.inject({ method: 'POST', url: '/task', headers: auth, payload: { language, code: 'x' } });
+      const res = await post({ language, code: 'x' });
       assert.equal(res.statusCode, 201, res.body);
-      assert.equal((publisher.published.at(-1)!.payload as { translator: string }).translator, 'node');
+      assert.equal((published.at(-1)!.payload as { translator: string }).translator, 'node');
     }
   });
 
   test('a plain task is queued exactly as before: no judge fields appear', async () => {
-    const { app, login, publisher } = await buildHarness();
-    const { auth } = await login();
-    const res = await app.inject({
-      method: 'POST',
-      url: '/task',
-      headers: auth,
-      payload: { translator: 'gcc', code: C },
-    });
+    const { post, published } = await poster();
+    const res = await post({ translator: 'gcc', code: C });
     assert.equal(res.statusCode, 201);
-    assert.deepEqual(publisher.published.at(-1)?.payload, { translator: 'gcc', code: C, stdin: '', limits: {} });
+    assert.deepEqual(published.at(-1)?.payload, { translator: 'gcc', code: C, stdin: '', limits: {} });
   });
 
   test('bad judge fields are 400 or 413 naming the field, and nothing is queued', async () => {
-    const { app, login, publisher } = await buildHarness();
-    const { auth } = await login();
+    const { post, published } = await poster();
     const gcc = (extra: Record<string, unknown>) => ({ translator: 'gcc', code: C, ...extra });
     const big = 'x'.repeat(600 * 1024);
     const cases: Array<[unknown, number, string]> = [
@@ -126,11 +121,11 @@ describe('POST /task: code tasks as a judge', () => {
       [{ language: '__proto__', code: 'x' }, 400, 'language'],
     ];
     for (const [payload, status, field] of cases) {
-      const res = await app.inject({ method: 'POST', url: '/task', headers: auth, payload: payload as object });
+      const res = await post(payload);
       assert.equal(res.statusCode, status, `${JSON.stringify(payload).slice(0, 120)} → ${res.body.slice(0, 300)}`);
       assert.equal(res.json().error.field, field, res.body.slice(0, 300));
       assert.ok(res.json().error.message.length > 0);
     }
-    assert.equal(publisher.published.length, 0);
+    assert.equal(published.length, 0);
   });
 });

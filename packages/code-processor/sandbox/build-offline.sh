@@ -15,6 +15,7 @@ mkdir -p "$ROOT/sandbox" && chown 10001:10001 "$ROOT/sandbox"
 rm -rf "$ROOT"/var/cache/apt/archives/*.deb "$ROOT"/var/lib/apt/lists/*
 tar -C "$ROOT" -c . | docker import \
   --change 'USER 10001:10001' --change 'WORKDIR /sandbox' \
+  --change "LABEL conveyor.sandbox.definition=${DEFINITION:-$("$(dirname "$0")/definition.sh")}" \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8' \
   - "$IMAGE" >/dev/null
 echo "built $IMAGE offline"

@@ -54,9 +54,10 @@ export async function startCodeProcessor({ config, queue, log, registry }: Start
     registry,
     dependencyReady: () => runner.isReady(),
     dependencyName: 'docker',
-    // A task takes at most its compile and run limits plus a few bounded engine calls; far past that, the
-    // worker is wedged and /healthz says so.
-    stallLimitMs: config.limits.compileTimeMs + config.limits.runTimeMs.cap + 5 * 60_000,
+    // A task takes at most its compile and run limits (with tests, its total time) plus a few bounded engine
+    // calls; far past that, the worker is wedged and /healthz says so.
+    stallLimitMs:
+      config.limits.compileTimeMs + Math.max(config.limits.runTimeMs.cap, config.limits.totalTimeMs.cap) + 5 * 60_000,
   });
   log.info(
     { image: config.sandboxImage, deployment, worker_id: workerId, concurrency: config.worker.concurrency },

@@ -3,29 +3,10 @@
  * compare modes, stop_on_failure, files, compiler options, arguments, and measured CPU time and memory.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { after, describe, test } from 'node:test';
-import { isFieldError, parseCodeTask } from '@conveyor/shared';
-import Docker from 'dockerode';
-import { SandboxRunner, SandboxSweeper } from '../src/index.js';
+import { describe, test } from 'node:test';
+import { realSandbox } from './real-sandbox.js';
 
-const docker = new Docker();
-const image = process.env.SANDBOX_IMAGE || 'conveyor-sandbox:latest';
-const workerId = `test-judge-${randomUUID()}`;
-const runner = new SandboxRunner({ docker, workerId, image });
-
-/** Through the contract, as the API and the worker see it. */
-async function run(body: Record<string, unknown>) {
-  const task = parseCodeTask(body);
-  if (isFieldError(task)) throw new Error(`${task.field}: ${task.message}`);
-  return runner.run(task, { taskId: randomUUID() });
-}
-
-after(async () => {
-  await new SandboxSweeper({ docker, deployment: runner.deployment, workerId, image, working: () => new Set() }).sweep({
-    all: true,
-  });
-});
+const { run } = realSandbox('judge');
 
 const SQUARE_C =
   '#include <stdio.h>\nint main(void) { long n; while (scanf("%ld", &n) == 1) printf("%ld\\n", n * n); return 0; }\n';
@@ -147,11 +128,13 @@ describe('code tasks as a judge', { concurrency: 2 }, () => {
     const busy = await run({
       translator: 'gcc',
       code: '#define _POSIX_C_SOURCE 199309L\n#include <stdio.h>\n#include <time.h>\nstatic long ms(clockid_t c) { struct timespec t; clock_gettime(c, &t); return t.tv_sec * 1000 + t.tv_nsec / 1000000; }\nint main(void) { volatile unsigned long x = 0; while (ms(CLOCK_PROCESS_CPUTIME_ID) < 500) x++; printf("%ld\\n", ms(CLOCK_PROCESS_CPUTIME_ID)); return 0; }\n',
+      // A loaded machine may lend it a small share of a CPU: room to get its 500 ms.
+      limits: { time_ms: 15_000 },
       tests: [{}],
     });
     const sleeper = await run({ translator: 'python3', code: 'import time\ntime.sleep(0.7)\n' });
     const b = busy.tests?.[0];
-    assert.ok(b && b.cpu_time_ms !== null, JSON.stringify(busy));
+    assert.ok(b && b.verdict === 'ok' && b.cpu_time_ms !== null, JSON.stringify(busy));
     const ownCount = Number(b.stdout);
     assert.ok(ownCount >= 500, b.stdout);
     assert.ok(
@@ -169,7 +152,7 @@ describe('code tasks as a judge', { concurrency: 2 }, () => {
       // The size comes from stdin and the bytes are read back, so the compiler cannot drop the allocation.
       code: '#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\nint main(void) { size_t mb; if (scanf("%zu", &mb) != 1) return 2; size_t n = mb << 20; char* p = malloc(n); memset(p, 1, n); long s = 0; for (size_t i = 0; i < n; i += 4096) s += p[i]; printf("%ld\\n", s); return 0; }\n',
       stdin: '100',
-      limits: { memory_mb: 256 },
+      limits: { memory_mb: 256, time_ms: 15_000 },
     });
     assert.equal(result.verdict, 'ok', JSON.stringify(result));
     assert.ok((result.memory_kb ?? 0) >= 100 * 1024, `memory_kb ${result.memory_kb}`);
@@ -219,7 +202,6 @@ describe('code tasks as a judge', { concurrency: 2 }, () => {
     // Some tests pass, the one running when the time ran out is time_limit, and nothing runs after it.
     const verdicts = (result.tests ?? []).map((t) => t.verdict).join(' ');
     assert.match(verdicts, /^(ok )+time_limit( skipped)+$/);
-    assert.ok(result.time_ms <= 2_000, `all runs took ${result.time_ms} ms`);
   });
 
   test('a compiler option that fails to compile is a compile_error, the tests skipped', async () => {

@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { createLogger, type TaskContext, type TaskMessage } from '@conveyor/shared';
 import Docker from 'dockerode';
 import { createCodeTaskHandler, SandboxRunner } from '../src/index.js';
+import { taskContext as context, codeTaskMessage as message } from './code-task-message.js';
 
-const context: TaskContext = {
-  signal: new AbortController().signal,
-  log: createLogger({ service: 'test', level: 'silent' }),
-  redelivered: false,
-};
 const handler = createCodeTaskHandler(
   // Never reached by these tests: a malformed payload fails before the sandbox, and the last test has its own.
   new SandboxRunner({
@@ -17,17 +12,6 @@ const handler = createCodeTaskHandler(
     workerId: `test-${randomUUID()}`,
   }),
 );
-
-function message(payload: unknown): TaskMessage {
-  return {
-    schema_version: 1,
-    task_id: randomUUID(),
-    type: 'code',
-    payload,
-    commit_token: 'token',
-    created_at: new Date().toISOString(),
-  } as TaskMessage;
-}
 
 /** The code task handler without Docker: payload validation, and an unreachable engine. */
 describe('code task handler', { concurrency: true }, () => {

@@ -148,19 +148,20 @@ test('a worker that cannot reach the API takes no new tasks; it resumes when the
 
 test('the readiness gate never waits for in-flight work: a stuck task does not freeze it', async () => {
   let dockerUp = true;
+  let taken = 0;
   const f = await serviceFixture({
     dependencyReady: async () => dockerUp,
-    handler: () => new Promise(() => {}), // never settles
+    handler: () => {
+      taken++;
+      return new Promise(() => {}); // never settles
+    },
     stallLimitMs: 60_000,
   });
   try {
     const message = codeMessage();
     f.api.register(message);
     await f.queue.publisher.publish(message);
-    await waitUntil(
-      () => f.api.statusOf(message.task_id) === 'in_progress' && f.service.worker.activeCount === 1,
-      'the task is taken',
-    );
+    await waitUntil(() => f.api.statusOf(message.task_id) === 'in_progress' && taken === 1, 'the task is taken');
     dockerUp = false;
     await waitUntil(() => !f.service.isReady(), 'the gate sees the dependency go down');
     dockerUp = true;

@@ -98,7 +98,7 @@ export class FaultStack {
       ...this.options.workerEnv,
       ...env,
     });
-    const line = await worker.waitForLine((l) => l.msg === 'health endpoint listening', 'its health endpoint');
+    const line = await worker.waitForLine((l) => l.msg === 'health endpoint listening', 'its health endpoint', 120_000);
     await this.waitReady(worker, String(line.url));
     return worker;
   }

@@ -12,6 +12,7 @@ import {
   parseFilterStep,
   SIGMA_BOUNDS,
   TRANSLATORS,
+  translatorEntry,
   VERDICTS,
 } from '@conveyor/shared';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -24,6 +25,9 @@ export const ClientLimitsSchema = Type.Object(
   {
     code: Type.Object({
       translators: Type.Array(Type.String()),
+      languages: Type.Record(Type.String(), Type.String(), {
+        description: "each translator's language (c, c++, python, javascript), for the editor's highlighting",
+      }),
       max_code_bytes: Type.Integer(),
       max_stdin_bytes: Type.Integer(),
       time_ms: Bounds,
@@ -58,6 +62,7 @@ export function clientLimits(intake: IntakeLimits): ClientLimits {
   return {
     code: {
       translators: [...TRANSLATORS],
+      languages: Object.fromEntries(TRANSLATORS.map((name) => [name, translatorEntry(name).language])),
       max_code_bytes: MAX_CODE_BYTES,
       max_stdin_bytes: MAX_STDIN_BYTES,
       time_ms: { ...CODE_LIMIT_BOUNDS.time_ms },

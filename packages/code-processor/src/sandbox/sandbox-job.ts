@@ -7,7 +7,7 @@
  * then kill), and reads the OOM flag from the engine. What was seen is kept by an Observation.
  */
 import type { Duplex } from 'node:stream';
-import type { CodeResult, CodeTest, CompareSpec, Logger } from '@conveyor/shared';
+import { type CodeResult, type CodeTest, type CompareSpec, type Logger, PROGRAM_FILE } from '@conveyor/shared';
 import { afterPendingIo } from './after-pending-io.js';
 import { sandboxContainerSpec } from './container-spec.js';
 import { DockerStreamDemuxer } from './docker-stream-demuxer.js';
@@ -112,14 +112,15 @@ export class SandboxJob {
     );
     this.compiles = compile !== null;
     this.gate = this.compiles && limits.compileMemoryBytes !== limits.runMemoryBytes;
-    const program = this.compiles ? [translator.run[0]!.replace(/^\.\//, '')] : [translator.sourceFile];
+    // What each test's fresh directory needs: the compiled program, or the script, and the task's files.
+    const program = this.compiles ? PROGRAM_FILE : translator.sourceFile;
     this.supervisor = supervisorInvocation({
       files: [{ name: translator.sourceFile, bytes: Buffer.from(input.code, 'utf8') }, ...files],
       mode: judge ? 'judge' : 'stream',
       runs: judge
         ? judge.tests.map((test) => ({ stdin: Buffer.from(test.stdin, 'utf8'), args: test.args }))
         : [{ stdin: Buffer.from(input.stdin, 'utf8'), args: input.args ?? [] }],
-      copy: [...program, ...files.map((file) => file.name)],
+      copy: [program, ...files.map((file) => file.name)],
       compile,
       run: translator.run,
       outputLimitBytes: limits.outputBytes,

@@ -7,6 +7,9 @@
  * Lifecycle, like BullMQ's: `run()` starts consuming, `pause()` stops taking deliveries and lets the current
  * ones finish, `close(graceMs)` stops consuming, waits up to graceMs for in-flight work, then returns what is
  * unfinished to the queue and resolves.
+ *
+ * A finished result the API does not take is held: the committer retries it for its period (COMMIT_HOLD)
+ * while the message stays unacked, so an API outage neither re-runs the task nor counts a delivery.
  */
 import type { Logger } from 'pino';
 import type { CommitRequest, TaskMessage, TaskType } from '../contract/task.js';
@@ -266,7 +269,7 @@ export class Worker {
   /**
    * A message this worker can never process (not JSON, unknown schema version, wrong shape): commit `failed`
    * with the reason and ack. Without a task id and token there is nobody to tell: reject it to the
-   * dead-letter queue, where it stays visible to operators.
+   * dead-letter queue, whose consumer parks it for operators.
    */
   private async failInvalid(decoded: DecodedTaskMessage & { ok: false }, delivery: Delivery): Promise<Settlement> {
     const log = this.log.child({ message_id: delivery.messageId, task_id: decoded.task_id });

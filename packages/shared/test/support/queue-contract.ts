@@ -411,9 +411,9 @@ export function queueContract(factory: QueueFixtureFactory): void {
       );
     });
 
-    it('a dead letter naming no task is parked for operators and counted, not dropped', async () => {
-      await queue.publisher.publish({ ...codeMessage(), task_id: '', commit_token: '' });
-      startWorker(async (m, context) => echo(m, context));
+    /** A worker and a dead-letter consumer that reports through /commit, until `count` dead letters are parked. */
+    async function workUntilParked(count: number): Promise<void> {
+      startWorker(echo);
       const deadLetters = new DeadLetterWorker({
         type: 'code',
         queue,
@@ -422,10 +422,15 @@ export function queueContract(factory: QueueFixtureFactory): void {
       });
       deadLetters.run();
       try {
-        await waitUntil(async () => (await fixture.readyCount('code', 'parked')) === 1, 'the dead letter is parked');
+        await waitUntil(async () => (await fixture.readyCount('code', 'parked')) === count, `${count} parked`);
       } finally {
         await deadLetters.close();
       }
+    }
+
+    it('a dead letter naming no task is parked for operators and counted, not dropped', async () => {
+      await queue.publisher.publish({ ...codeMessage(), task_id: '', commit_token: '' });
+      await workUntilParked(1);
       assert.equal(await fixture.readyCount('code', 'dead'), 0);
       assert.match(
         await fixture.registry.metrics(),
@@ -437,19 +442,7 @@ export function queueContract(factory: QueueFixtureFactory): void {
       const real = codeMessage();
       api.register(real);
       await queue.publisher.publish({ ...real, commit_token: 'made-up' });
-      startWorker(async (m, context) => echo(m, context));
-      const deadLetters = new DeadLetterWorker({
-        type: 'code',
-        queue,
-        fail: failViaCommit(new CommitClient({ apiUrl: api.url, attempts: 2, baseDelayMs: 5 }), fixture.log),
-        log: fixture.log,
-      });
-      deadLetters.run();
-      try {
-        await waitUntil(async () => (await fixture.readyCount('code', 'parked')) === 1, 'the forged one is parked');
-      } finally {
-        await deadLetters.close();
-      }
+      await workUntilParked(1);
       assert.equal(api.statusOf(real.task_id), 'in_progress', 'the real task was not failed');
       await publish(real);
       await waitUntil(() => api.statusOf(real.task_id) === 'ready', 'the genuine message still commits');

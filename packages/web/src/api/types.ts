@@ -1,6 +1,6 @@
 /** What the API answers, as the page reads it; the result and limit shapes come from the API's own types. */
 import type { ClientLimits } from '@conveyor/api';
-import type { CodeResult, TaskError, TaskStage, TaskStatus, TaskType } from '@conveyor/shared';
+import type { CodeResult, TaskError, TaskStage, TaskStatus, TaskType } from '@conveyor/shared/contract';
 
 export type { ClientLimits, CodeResult, TaskError, TaskStage, TaskStatus, TaskType };
 

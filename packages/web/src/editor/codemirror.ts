@@ -1,10 +1,14 @@
 /**
- * The code editor, CodeMirror 6 with C/C++ and Python highlighting. Loaded as a chunk of its own when the
+ * The code editor, CodeMirror 6 with C/C++, Python and JavaScript highlighting. Loaded as a chunk of its own when the
  * code page first shows, so the first load stays small. Tab indents; Escape then Tab leaves the editor
  * (CodeMirror's own escape hatch for keyboard users); Ctrl/Cmd+Enter runs.
+ *
+ * It lives in a shadow root: there CodeMirror's generated styles go into constructable stylesheets, which
+ * the page's CSP (no inline style elements) allows; in the document itself they would be <style> tags.
  */
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { cpp } from '@codemirror/lang-cpp';
+import { javascript } from '@codemirror/lang-javascript';
 import { python } from '@codemirror/lang-python';
 import { bracketMatching, defaultHighlightStyle, indentOnInput, syntaxHighlighting } from '@codemirror/language';
 import { Compartment, EditorState, Prec } from '@codemirror/state';
@@ -16,29 +20,42 @@ import {
   keymap,
   lineNumbers,
 } from '@codemirror/view';
+import type { Syntax } from '../logic/drafts.js';
 
 export interface EditorOptions {
   doc: string;
-  syntax: 'python' | 'cpp';
+  syntax: Syntax;
   label: string;
-  describedBy?: string;
   onChange: (doc: string) => void;
   onSubmit: () => void;
 }
 
 export interface EditorHandle {
-  setSyntax(syntax: 'python' | 'cpp'): void;
+  setSyntax(syntax: Syntax): void;
   setDoc(doc: string): void;
   focus(): void;
   destroy(): void;
 }
 
-const languageOf = (syntax: 'python' | 'cpp') => (syntax === 'python' ? python() : cpp());
+const languageOf = (syntax: Syntax) =>
+  syntax === 'python' ? python() : syntax === 'javascript' ? javascript() : cpp();
 
-export function createEditor(parent: HTMLElement, options: EditorOptions): EditorHandle {
+/** What the page's stylesheet cannot reach inside the shadow root. */
+const theme = EditorView.theme({
+  '&': { height: 'var(--editor-height, 340px)', fontSize: '0.9rem', backgroundColor: '#fff' },
+  '&.cm-focused': { outline: '3px solid #3146d4', outlineOffset: '-3px' },
+  '.cm-scroller': { fontFamily: 'ui-monospace, "SFMono-Regular", "DejaVu Sans Mono", Menlo, Consolas, monospace' },
+  '.cm-gutters': { backgroundColor: '#f3f4f8', color: '#566073', borderRight: '1px solid #dde1ea' },
+  '.cm-activeLine': { backgroundColor: '#f3f5ff' },
+  '.cm-activeLineGutter': { backgroundColor: '#e8ecff', color: '#1c2333' },
+});
+
+export function createEditor(host: HTMLElement, options: EditorOptions): EditorHandle {
   const language = new Compartment();
+  const root = host.shadowRoot ?? host.attachShadow({ mode: 'open' });
   const view = new EditorView({
-    parent,
+    parent: root,
+    root,
     state: EditorState.create({
       doc: options.doc,
       extensions: [
@@ -53,6 +70,7 @@ export function createEditor(parent: HTMLElement, options: EditorOptions): Edito
             },
           ]),
         ),
+        theme,
         lineNumbers(),
         highlightActiveLineGutter(),
         highlightActiveLine(),
@@ -63,10 +81,8 @@ export function createEditor(parent: HTMLElement, options: EditorOptions): Edito
         syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
         keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
         language.of(languageOf(options.syntax)),
-        EditorView.contentAttributes.of({
-          'aria-label': options.label,
-          ...(options.describedBy ? { 'aria-describedby': options.describedBy } : {}),
-        }),
+        // aria-describedby cannot reach the page's hint across the shadow root: the label says the keys.
+        EditorView.contentAttributes.of({ 'aria-label': options.label }),
         EditorView.updateListener.of((update) => {
           if (update.docChanged) options.onChange(update.state.doc.toString());
         }),
@@ -81,6 +97,9 @@ export function createEditor(parent: HTMLElement, options: EditorOptions): Edito
       }
     },
     focus: () => view.focus(),
-    destroy: () => view.destroy(),
+    destroy: () => {
+      view.destroy();
+      root.replaceChildren();
+    },
   };
 }

@@ -49,8 +49,9 @@ export function saveUsername(store: KeyValueStore, name: string | undefined): vo
   else store.setItem(USER_KEY, name);
 }
 
-/** A first program per language, for an empty editor. */
+/** A first program per translator, for an empty editor. */
 export const SAMPLES: Record<string, string> = {
+  node: 'const name = require("fs").readFileSync(0, "utf8").trim();\nconsole.log("Hello, " + name + "!");\n',
   python3: 'name = input()\nprint(f"Hello, {name}!")\n',
   gcc: '#include <stdio.h>\n\nint main(void) {\n  char name[64];\n  if (scanf("%63s", name) == 1) printf("Hello, %s!\\n", name);\n  return 0;\n}\n',
   clang:
@@ -61,19 +62,19 @@ export const SAMPLES: Record<string, string> = {
     '#include <iostream>\n#include <string>\n\nint main() {\n  std::string name;\n  std::cin >> name;\n  std::cout << "Hello, " << name << "!\\n";\n}\n',
 };
 
-/** The editor's syntax for a translator. */
-export function syntaxOf(translator: string): 'python' | 'cpp' {
-  return translator.startsWith('python') ? 'python' : 'cpp';
+export type Syntax = 'python' | 'cpp' | 'javascript';
+
+/** The editor's syntax for a translator's language (GET /limits says which language each one is). */
+export function syntaxOf(language: string | undefined): Syntax {
+  if (language === 'python') return 'python';
+  if (language === 'javascript') return 'javascript';
+  return 'cpp';
 }
 
-/** Human labels for the translators the API lists. */
-export function translatorLabel(translator: string): string {
-  const labels: Record<string, string> = {
-    python3: 'Python 3',
-    gcc: 'C (gcc)',
-    clang: 'C (clang)',
-    'g++': 'C++ (g++)',
-    'clang++': 'C++ (clang++)',
-  };
-  return labels[translator] ?? translator;
+const LANGUAGE_NAMES: Record<string, string> = { c: 'C', 'c++': 'C++', python: 'Python', javascript: 'JavaScript' };
+
+/** "C (gcc)", "Python (python3)": the language a person knows, then the translator the API runs. */
+export function translatorLabel(translator: string, language: string | undefined): string {
+  const name = language ? (LANGUAGE_NAMES[language] ?? language) : undefined;
+  return name ? `${name} (${translator})` : translator;
 }

@@ -80,8 +80,16 @@ export function App() {
     })();
   }, []);
 
+  const [signOutProblem, setSignOutProblem] = useState<string | undefined>();
+
   async function signOut() {
-    await api.logout();
+    setSignOutProblem(undefined);
+    const outcome = await api.logout();
+    // A session the API no longer knows is signed out already; any other failure leaves it working.
+    if (!outcome.ok && !(outcome.kind === 'http' && outcome.status === 401)) {
+      setSignOutProblem(`Not signed out: ${describeFailure(outcome)}`);
+      return;
+    }
     saveUsername(localStorage, undefined);
     setSession({ state: 'out', notice: 'You are signed out.' });
   }
@@ -129,6 +137,11 @@ export function App() {
         </p>
       ) : null}
       <main id="main">
+        {signOutProblem && session.state === 'in' ? (
+          <p class="notice notice-error" role="alert">
+            {signOutProblem}
+          </p>
+        ) : null}
         {startProblem ? (
           <div class="page">
             <PageHeading title="Unavailable">Conveyor cannot be reached</PageHeading>

@@ -59,7 +59,14 @@ export function AuthPage(props: { notice?: string | undefined; onSignedIn: (user
         <p class="brand-large" aria-hidden="true">
           Conveyor
         </p>
-        <p>Run C, C++ and Python in a locked-down sandbox, and put PNG images through chains of filters.</p>
+        <p class="tagline">
+          Run C, C++ and Python in a locked-down sandbox, and put PNG images through chains of filters.
+        </p>
+        <ul class="features">
+          <li>Verdicts, output and compiler messages for gcc, clang, g++, clang++ and Python 3</li>
+          <li>Blur, Sharpen, Negative and flips, chained, with the picture before and after</li>
+          <li>Every task you sent, live, with its result a click away</li>
+        </ul>
       </div>
       <form
         class="card auth-card"

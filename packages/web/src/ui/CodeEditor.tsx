@@ -4,10 +4,11 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { EditorHandle } from '../editor/codemirror.js';
+import type { Syntax } from '../logic/drafts.js';
 
 export interface CodeEditorProps {
   value: string;
-  syntax: 'python' | 'cpp';
+  syntax: Syntax;
   describedBy?: string;
   onChange: (value: string) => void;
   onSubmit: () => void;
@@ -29,7 +30,6 @@ export function CodeEditor(props: CodeEditorProps) {
           doc: latest.current.value,
           syntax: latest.current.syntax,
           label: 'Code',
-          ...(latest.current.describedBy ? { describedBy: latest.current.describedBy } : {}),
           onChange: (doc) => latest.current.onChange(doc),
           onSubmit: () => latest.current.onSubmit(),
         });
@@ -60,8 +60,9 @@ export function CodeEditor(props: CodeEditorProps) {
     );
   }
   return (
-    <div class="editor" ref={host} aria-busy={state === 'loading'}>
+    <div class="editor">
       {state === 'loading' ? <p class="editor-loading">Loading the editor…</p> : null}
+      <div ref={host} />
     </div>
   );
 }

@@ -123,7 +123,7 @@ export function CodePage(props: { limits: ClientLimits }) {
               >
                 {limits.code.translators.map((name) => (
                   <option key={name} value={name}>
-                    {translatorLabel(name)}
+                    {translatorLabel(name, limits.code.languages[name])}
                   </option>
                 ))}
               </select>
@@ -173,7 +173,7 @@ export function CodePage(props: { limits: ClientLimits }) {
             </span>
             <CodeEditor
               value={draft.code}
-              syntax={syntaxOf(draft.translator)}
+              syntax={syntaxOf(limits.code.languages[draft.translator])}
               describedBy={errors.code ? 'code-error' : 'code-hint'}
               onChange={(code) => update({ code })}
               onSubmit={() => void run()}

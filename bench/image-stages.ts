@@ -1,0 +1,201 @@
+/**
+ * Where an image task's time goes (issue #12), stage by stage, next to the baseline of sharp doing the same
+ * filter PNG -> PNG in-process, measured in the same run:
+ *
+ * - POST /task -> 201, and inside it: the intake alone (parseTaskBody: base64, PNG check, re-encoding) and
+ *   a publish + broker confirm alone (the same message, published directly);
+ * - queue wait: from the 201 to the delivery at the worker (negative: delivered before the client had its 201);
+ * - the worker: message decode (JSON), the `running` commit, PNG decode, filter, PNG encode, base64;
+ * - the final commit (POST /commit: transfer and store);
+ * - the client's read (GET /result as JSON, as the course client reads it, and as PNG).
+ *
+ * The real API on the local RabbitMQ (a unique queue prefix, deleted after) and a stand-in image worker on
+ * its own connection that runs the same steps as the image-processor's handler, timing each.
+ *
+ *   nice node --conditions=conveyor-src --import tsx bench/image-stages.ts [runs]
+ */
+import { randomUUID } from 'node:crypto';
+import { readApiConfig, startApi } from '@conveyor/api';
+import { applyFilters, decodePng, encodePng, PNG_ENCODE_OPTIONS } from '@conveyor/image-processor';
+import {
+  CommitClient,
+  createLogger,
+  createRabbitTaskQueue,
+  decodeBase64,
+  decodeTaskMessage,
+  type FilterStep,
+  isFieldError,
+  TASK_MESSAGE_SCHEMA_VERSION,
+} from '@conveyor/shared';
+import { Registry } from 'prom-client';
+import sharp, { type Sharp } from 'sharp';
+import { parseTaskBody } from '../packages/api/src/tasks/task-intake.js';
+import { benchUserHeaders } from './bench-user.js';
+
+const RUNS = Number(process.argv[2] ?? 15);
+const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const prefix = `bench-stages-${process.pid}.`;
+const log = createLogger({ service: 'bench', level: 'warn', pretty: false });
+const env = { AMQP_URL, QUEUE_PREFIX: prefix, PORT: '0', BCRYPT_COST: '4', LOG_LEVEL: 'warn' };
+const config = readApiConfig(env);
+const apiQueue = createRabbitTaskQueue({ url: AMQP_URL, prefix, log, connectionName: `${prefix}api` });
+const workerQueue = createRabbitTaskQueue({ url: AMQP_URL, prefix, log, connectionName: `${prefix}worker` });
+await apiQueue.declareTopology();
+await workerQueue.declareTopology();
+const api = await startApi({ config, queue: apiQueue, logger: log, registry: new Registry() });
+const base = api.address;
+const committer = new CommitClient({ apiUrl: base, attempts: 1 });
+const limits = { maxPixels: config.maxImagePixels };
+const intakeLimits = {
+  image: { maxBytes: config.maxImageBytes, maxPixels: config.maxImagePixels },
+  imageCostBudget: config.imageCostBudget,
+};
+
+type Stage =
+  | 'message decode'
+  | 'commit running'
+  | 'PNG decode'
+  | 'filter'
+  | 'PNG encode'
+  | 'base64 result'
+  | 'commit result';
+type Timings = Partial<Record<Stage, number>> & { deliveredAt?: number; committedAt?: number };
+const timings = new Map<string, Timings>();
+/** Resolved when the worker's final commit has been answered, by task id. */
+const committed = new Map<string, () => void>();
+
+async function timed<T>(record: Timings, stage: Stage, fn: () => Promise<T> | T): Promise<T> {
+  const started = performance.now();
+  const value = await fn();
+  record[stage] = performance.now() - started;
+  return value;
+}
+
+/** The stand-in worker: what the image-processor does with a delivery, stage by stage. */
+const consumer = workerQueue.consume(
+  'image',
+  async (delivery) => {
+    const deliveredAt = performance.now();
+    const record: Timings = { deliveredAt };
+    const decoded = await timed(record, 'message decode', () => decodeTaskMessage(delivery.body));
+    if (!decoded.ok || decoded.message.type !== 'image') return 'ack'; // the direct publishes: not tasks
+    const { task_id, commit_token, payload } = decoded.message;
+    timings.set(task_id, record);
+    await timed(record, 'commit running', () => committer.commit(commit_token, { task_id, status: 'running' }));
+    const image = await timed(record, 'PNG decode', () => decodePng(decodeBase64(payload.image)!, limits));
+    const filtered = await timed(record, 'filter', () => applyFilters(image, payload.filters));
+    const png = await timed(record, 'PNG encode', () => encodePng(filtered));
+    const result = await timed(record, 'base64 result', () => png.toString('base64'));
+    await timed(record, 'commit result', () => committer.commit(commit_token, { task_id, status: 'ready', result }));
+    record.committedAt = performance.now();
+    committed.get(task_id)?.();
+    return 'ack';
+  },
+  { prefetch: 1 },
+);
+
+const headers = await benchUserHeaders(base);
+
+/** A smooth RGBA picture (gradients, a varying alpha): it compresses as photographs of few details do. */
+async function smoothPicture(width: number, height: number): Promise<Buffer> {
+  const data = Buffer.alloc(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const p = (y * width + x) * 4;
+      data[p] = (x * 255) / width;
+      data[p + 1] = (y * 255) / height;
+      data[p + 2] = ((x + y) * 127) / (width + height) + 64;
+      data[p + 3] = 96 + (x * 159) / width;
+    }
+  }
+  return sharp(data, { raw: { width, height, channels: 4 } })
+    .png(PNG_ENCODE_OPTIONS)
+    .toBuffer();
+}
+
+const END_TO_END = 'end to end: POST /task -> the result committed -> GET /result JSON read';
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+async function stagesOf(name: string, png: Buffer, filters: FilterStep[], sharpOp: (s: Sharp) => Sharp) {
+  const body = JSON.stringify({ filters, image: png.toString('base64') });
+  const rows = new Map<string, number[]>();
+  const add = (stage: string, ms: number) => rows.set(stage, [...(rows.get(stage) ?? []), ms]);
+  for (let i = 0; i <= RUNS; i++) {
+    const warm = i === 0;
+    // The intake and a publish + confirm alone, on the same body and a message of the same size.
+    let started = performance.now();
+    const payload = parseTaskBody(JSON.parse(body), intakeLimits);
+    const intake = performance.now() - started;
+    if (isFieldError(payload)) throw new Error(`intake: ${payload.message}`);
+    started = performance.now();
+    await apiQueue.publisher.publish({
+      schema_version: TASK_MESSAGE_SCHEMA_VERSION + 1000, // the stand-in worker skips it
+      task_id: randomUUID(),
+      commit_token: 'x'.repeat(43),
+      created_at: new Date().toISOString(),
+      ...payload,
+    });
+    const publish = performance.now() - started;
+    // The task itself.
+    const baseline = await (async () => {
+      const t = performance.now();
+      await sharpOp(sharp(png)).png(PNG_ENCODE_OPTIONS).toBuffer();
+      return performance.now() - t;
+    })();
+    started = performance.now();
+    const res = await fetch(`${base}/task`, { method: 'POST', headers, body });
+    const { task_id: taskId } = (await res.json()) as { task_id: string };
+    const created = performance.now();
+    // Waiting on the worker's side instead of polling, which would compete with it for this process.
+    if (!timings.get(taskId)?.committedAt) await new Promise<void>((resolve) => committed.set(taskId, resolve));
+    committed.delete(taskId);
+    let t = performance.now();
+    const json = await fetch(`${base}/result/${taskId}?format=json`, { headers });
+    const parsed = (await json.json()) as { result: string };
+    const readJson = performance.now() - t;
+    if (typeof parsed.result !== 'string') throw new Error('no base64 result');
+    t = performance.now();
+    await (await fetch(`${base}/result/${taskId}?format=png`, { headers })).arrayBuffer();
+    const readPng = performance.now() - t;
+    const ready = t; // when the JSON result had been read
+    if (warm) continue;
+    const record = timings.get(taskId)!;
+    add('POST /task -> 201', created - started);
+    add('  intake alone (base64, PNG check, re-encode)', intake);
+    add('  publish + confirm alone', publish);
+    add('queue wait (201 -> delivery)', record.deliveredAt! - created);
+    for (const stage of [
+      'message decode',
+      'commit running',
+      'PNG decode',
+      'filter',
+      'PNG encode',
+      'base64 result',
+      'commit result',
+    ] as const) {
+      add(`worker: ${stage}`, record[stage]!);
+    }
+    add('client: GET /result JSON', readJson);
+    add('client: GET /result PNG', readPng);
+    add(END_TO_END, ready - started);
+    add('baseline: sharp PNG -> PNG in-process, same filter', baseline);
+  }
+  console.log(`\n## ${name} (PNG ${png.length} bytes; p50 of ${RUNS} runs)\n`);
+  console.log('| stage | p50 ms |\n|---|---:|');
+  for (const [stage, values] of rows) console.log(`| ${stage} | ${median(values).toFixed(1)} |`);
+  const e2e = median(rows.get(END_TO_END)!);
+  const baseline = median(rows.get('baseline: sharp PNG -> PNG in-process, same filter')!);
+  console.log(`\nend to end over the baseline: +${(e2e - baseline).toFixed(1)} ms (target: <= 20 ms over the filter)`);
+}
+
+console.log('# Image task stages (shared 2-CPU machine, loaded by other work while this ran)');
+const negative: FilterStep[] = [{ name: 'Negative', parameters: {} }];
+await stagesOf('Negative, 1280x720 RGBA, smooth', await smoothPicture(1280, 720), negative, (s) =>
+  s.negate({ alpha: false }),
+);
+
+await consumer.close();
+await api.close();
+await workerQueue.close();
+await apiQueue.deleteTopology();
+await apiQueue.close();
