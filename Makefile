@@ -102,5 +102,6 @@ bench:
 	node --conditions=conveyor-src --import tsx bench/code-tests.ts
 	nice node --conditions=conveyor-src --import tsx bench/body-size-sweep.ts
 	nice node --conditions=conveyor-src --import tsx bench/status-throughput.ts
+	nice node --conditions=conveyor-src --import tsx bench/store-api.ts
 	nice node --conditions=conveyor-src --import tsx bench/image-stages.ts
 	nice node --conditions=conveyor-src --import tsx bench/throughput.ts

@@ -79,11 +79,14 @@ describe('migrations', () => {
       );
       await Promise.all(racing.map((db) => db.close()));
       const fresh = { ...fixture.config, schema: `${fixture.config.schema}_b` };
-      const together = await Promise.all(Array.from({ length: 5 }, () => openDatabase(fresh)));
-      const applied = together.flatMap((db) => db.applied);
-      assert.deepEqual(applied.sort(), versions, 'each version applied by exactly one of them');
-      await Promise.all(together.map((db) => db.close()));
-      await fixture.db.sql.unsafe(`DROP SCHEMA "${fresh.schema}" CASCADE`);
+      try {
+        const together = await Promise.all(Array.from({ length: 5 }, () => openDatabase(fresh)));
+        const applied = together.flatMap((db) => db.applied);
+        assert.deepEqual(applied.sort(), versions, 'each version applied by exactly one of them');
+        await Promise.all(together.map((db) => db.close()));
+      } finally {
+        await fixture.db.sql.unsafe(`DROP SCHEMA IF EXISTS "${fresh.schema}" CASCADE`);
+      }
     } finally {
       await fixture.drop();
     }

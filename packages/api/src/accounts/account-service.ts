@@ -105,8 +105,7 @@ export class AccountService {
 
   /** The user a session token belongs to, if the session is live. */
   async authenticate(token: string): Promise<User | undefined> {
-    const session = await this.storage.findSession(hashToken(token), this.now());
-    return session ? this.storage.findUserById(session.userId) : undefined;
+    return this.storage.findSessionUser(hashToken(token), this.now());
   }
 
   purgeExpiredSessions(): Promise<number> {

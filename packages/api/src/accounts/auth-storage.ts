@@ -25,6 +25,8 @@ export interface AuthStorage {
   createSession(session: Session): Promise<void>;
   /** The session for this token hash if it exists and has not expired at `now`. */
   findSession(tokenHash: string, now: Date): Promise<Session | undefined>;
+  /** The user of the live session with this token hash: what every authenticated request asks, in one step. */
+  findSessionUser(tokenHash: string, now: Date): Promise<User | undefined>;
   deleteSession(tokenHash: string): Promise<void>;
   /** Removes sessions that expired before `now`; returns how many. */
   purgeExpiredSessions(now: Date): Promise<number>;

@@ -36,6 +36,11 @@ export class MemoryAuthStorage implements AuthStorage {
     return session;
   }
 
+  async findSessionUser(tokenHash: string, now: Date): Promise<User | undefined> {
+    const session = await this.findSession(tokenHash, now);
+    return session ? this.usersById.get(session.userId) : undefined;
+  }
+
   async deleteSession(tokenHash: string): Promise<void> {
     this.sessions.delete(tokenHash);
   }

@@ -42,7 +42,12 @@ export async function openDatabase(settings: DatabaseConfig): Promise<Database> 
     throw new DatabaseStartError(`DATABASE_URL is not a PostgreSQL URL (${reason(error)})`);
   }
   try {
-    await sql.unsafe(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(settings.schema)}`);
+    // Under the migrations' lock (the same key: current_schema() is this schema once it exists), or two
+    // replicas creating it at once collide on the catalogue's unique index despite IF NOT EXISTS.
+    await sql.begin(async (tx) => {
+      await tx`SELECT pg_advisory_xact_lock(hashtextextended(${`conveyor-migrations:${settings.schema}`}, 0))`;
+      await tx.unsafe(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(settings.schema)}`);
+    });
   } catch (error) {
     await sql.end({ timeout: 1 }).catch(() => {});
     throw new DatabaseStartError(`cannot use the database at ${where}: ${reason(error)}`);

@@ -58,6 +58,13 @@ export class PostgresAuthStorage implements AuthStorage {
     return row ? { tokenHash: row.token_hash, userId: row.user_id, expiresAt: row.expires_at } : undefined;
   }
 
+  async findSessionUser(tokenHash: string, now: Date): Promise<User | undefined> {
+    const [row] = await this.sql<UserRow[]>`
+      SELECT users.* FROM sessions JOIN users ON users.id = sessions.user_id
+      WHERE sessions.token_hash = ${tokenHash} AND sessions.expires_at > ${now}`;
+    return row ? toUser(row) : undefined;
+  }
+
   async deleteSession(tokenHash: string): Promise<void> {
     await this.sql`DELETE FROM sessions WHERE token_hash = ${tokenHash}`;
   }

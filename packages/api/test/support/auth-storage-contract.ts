@@ -50,6 +50,9 @@ export function authStorageContract(factory: AuthStorageFactory): void {
       expiresAt: at(60),
     });
     assert.equal(await storage.findSession('a'.repeat(64), at(60)), undefined, 'expired at its expiry instant');
+    assert.deepEqual(await storage.findSessionUser('b'.repeat(64), at(59)), dave);
+    assert.equal(await storage.findSessionUser('b'.repeat(64), at(60)), undefined);
+    assert.equal(await storage.findSessionUser('c'.repeat(64), at(1)), undefined);
     await storage.deleteSession('b'.repeat(64));
     assert.equal(await storage.findSession('b'.repeat(64), at(1)), undefined);
     assert.equal(await storage.findSession('c'.repeat(64), at(1)), undefined);
