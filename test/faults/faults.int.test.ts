@@ -1,6 +1,6 @@
 /**
- * The fault suite (`make faults`, `npm run test:faults`): the scenarios of issue #14 on the real RabbitMQ and
- * Docker, each on a stack of its own (real API and worker processes), each with a ledger of tasks whose
+ * The fault suite (`make faults`, `npm run test:faults`): the scenarios of issue #14 on the real RabbitMQ,
+ * Docker and PostgreSQL, each on a stack of its own (real API and worker processes), each with a ledger of tasks whose
  * outputs are unique, printed as a table at the end. Faults are real and owned by the suite: SIGKILL,
  * SIGSTOP and SIGTERM of the processes it started, a TCP proxy between the workers and the API and a
  * unix-socket proxy in front of Docker that it cuts, and this stack's broker connections closed server-side
@@ -15,6 +15,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDuration, TASK_MESSAGE_SCHEMA_VERSION } from '@conveyor/shared';
+import { freshSchema } from '../../packages/api/test/support/postgres-fixture.js';
 import { closeConnectionsNamed } from '../../packages/shared/test/support/rabbitmqctl.js';
 import { FaultStack, type StackOptions } from './support/fault-stack.js';
 import { Ledger, type LedgerCounts } from './support/ledger.js';
@@ -268,6 +269,35 @@ test('poison and forged messages: bystanders unaffected, the forged one fails no
     assert.equal(parked, 3, 'the API counts the parked messages');
     return { expect: ZERO, notes: `3 unusable messages parked (conveyor_dead_letters_parked_total ${parked})` };
   }));
+
+test('API restart on PostgreSQL: sessions, tasks and held results survive', async () => {
+  const schema = await freshSchema(1);
+  try {
+    await scenario('API restart (PostgreSQL)', { apiEnv: schema.env }, async (s) => {
+      const starting = s.startWorker('code');
+      const before: string[] = [];
+      for (let i = 0; i < 8; i++) before.push(await s.ledger.code({ sleepS: 2 }));
+      await starting;
+      await waitFor(async () => (await runningSandboxes(s)) >= 2, 'two sandboxes run');
+      s.api.signal('SIGKILL');
+      await s.api.exited;
+      await sleep(3000);
+      await s.startApi();
+      const session = await s.client.status(before[0]!);
+      assert.ok(
+        'status' in session,
+        `the session survives the restart (got HTTP ${'http' in session ? session.http : 200})`,
+      );
+      for (let i = 0; i < 4; i++) await s.ledger.code({ sleepS: 0.2 });
+      return {
+        expect: ZERO,
+        notes: 'API killed (-9) mid-run and restarted: the same session works; 8 tasks from before and 4 after',
+      };
+    });
+  } finally {
+    await schema.drop();
+  }
+});
 
 test('API restart (RAM store): what clients see', () =>
   scenario('API restart (RAM store)', {}, async (s) => {

@@ -31,7 +31,8 @@ export interface LoginDelayPolicy {
 
 export type LoginAdmission = { kind: 'throttled'; retryAfter: number } | { kind: 'admitted'; delayMs: number };
 
-const pairKey = (username: string, address: string) => `${username}\u0000${address}`;
+// A space joins the two: no username or address holds one, and PostgreSQL's text refuses a NUL byte.
+const pairKey = (username: string, address: string) => `${username} ${address}`;
 
 export class LoginThrottle {
   constructor(
