@@ -1,6 +1,6 @@
 /**
  * The PostgreSQL connection of one API process: a small pool (the `postgres` driver, chosen by the
- * measurement in the README), checked and migrated at start so that bad settings fail at once with one
+ * measurement in docs/operations.md), checked and migrated at start so that bad settings fail at once with one
  * clear message, and pinged by /readyz.
  */
 import postgres, { type Sql } from 'postgres';
