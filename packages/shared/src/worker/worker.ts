@@ -37,6 +37,9 @@ type Settlement = { decision: DeliveryDecision; outcome: SettlementOutcome };
 
 type CommitResult = CommitAnswer | { kind: 'unavailable'; message: string };
 
+/** The task was final before this delivery's work: acked without doing it again. */
+const ALREADY_FINAL: Settlement = { decision: 'ack', outcome: 'already_final' };
+
 export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
 
 export class Worker {
@@ -195,20 +198,11 @@ export class Worker {
     const log = this.log.child({ task_id: message.task_id, delivery: delivery.deliveryCount });
 
     const running = await this.commit(message, { task_id: message.task_id, status: 'running' }, log);
-    switch (running.kind) {
-      case 'unavailable':
-        return { decision: 'requeue', outcome: 'api_unavailable' };
-      case 'accepted':
-        if (running.taskStatus === 'ready' || running.taskStatus === 'failed') {
-          log.info({ status: running.taskStatus }, 'task already final; acked without repeating the work');
-          return { decision: 'ack', outcome: 'already_final' };
-        }
-        break;
-      case 'conflict':
-        log.info('task already final (409 on running); acked without repeating the work');
-        return { decision: 'ack', outcome: 'already_final' };
-      default:
-        return this.settleRefusal(running, log);
+    const final = running.kind === 'accepted' && (running.taskStatus === 'ready' || running.taskStatus === 'failed');
+    if (running.kind !== 'accepted' || final) {
+      if (running.kind === 'accepted' || running.kind === 'conflict')
+        log.info('task already final; acked without repeating the work');
+      return this.settle(running, { accepted: ALREADY_FINAL, conflict: ALREADY_FINAL }, log);
     }
 
     let outcome: TaskOutcome;
@@ -231,36 +225,51 @@ export class Worker {
     }
     if (this.abandon.signal.aborted) return { decision: 'requeue', outcome: 'abandoned' };
 
-    const final: CommitRequest =
+    const request: CommitRequest =
       outcome.status === 'ready'
         ? { task_id: message.task_id, status: 'ready', result: outcome.result as CommitRequest['result'] }
         : { task_id: message.task_id, status: 'failed', error: outcome.error };
-    const answer = await this.commit(message, final, log);
+    const answer = await this.commit(message, request, log);
+    if (answer.kind === 'accepted') log.info({ status: outcome.status }, 'task finished');
+    // Another delivery committed a different final result first; the first one stands.
+    if (answer.kind === 'conflict') log.warn({ problem: answer.message }, 'the API already holds another final result');
+    if (answer.kind === 'refused') {
+      // The API will not take this result (too large, malformed): report that instead, so the task ends.
+      const failed = await this.commit(
+        message,
+        {
+          task_id: message.task_id,
+          status: 'failed',
+          error: { code: 'result_rejected', message: `the API refused the result: ${answer.message}` },
+        },
+        log,
+      );
+      const reported: Settlement = { decision: 'ack', outcome: 'failed' };
+      return this.settle(failed, { accepted: reported, conflict: reported }, log);
+    }
+    return this.settle(
+      answer,
+      { accepted: { decision: 'ack', outcome: outcome.status }, conflict: ALREADY_FINAL },
+      log,
+    );
+  }
+
+  /**
+   * The one ladder from a commit's answer to what becomes of the delivery: the API took it (or already holds
+   * a final result) → the given settlement; unreachable → back to the queue; anything else → settleRefusal.
+   */
+  private settle(
+    answer: CommitResult,
+    onTaken: { accepted: Settlement; conflict: Settlement },
+    log: Logger,
+  ): Settlement {
     switch (answer.kind) {
       case 'accepted':
-        log.info({ status: outcome.status }, 'task finished');
-        return { decision: 'ack', outcome: outcome.status };
+        return onTaken.accepted;
       case 'conflict':
-        // Another delivery committed a different final result first; the first one stands.
-        log.warn({ problem: answer.message }, 'the API already holds another final result; acked');
-        return { decision: 'ack', outcome: 'already_final' };
+        return onTaken.conflict;
       case 'unavailable':
         return { decision: 'requeue', outcome: 'api_unavailable' };
-      case 'refused': {
-        // The API will not take this result (too large, malformed): report that instead, so the task ends.
-        const failed = await this.commit(
-          message,
-          {
-            task_id: message.task_id,
-            status: 'failed',
-            error: { code: 'result_rejected', message: `the API refused the result: ${answer.message}` },
-          },
-          log,
-        );
-        if (failed.kind === 'accepted' || failed.kind === 'conflict') return { decision: 'ack', outcome: 'failed' };
-        if (failed.kind === 'unavailable') return { decision: 'requeue', outcome: 'api_unavailable' };
-        return this.settleRefusal(failed, log);
-      }
       default:
         return this.settleRefusal(answer, log);
     }
@@ -283,9 +292,8 @@ export class Worker {
       { task_id: decoded.task_id, status: 'failed', error: { code: 'invalid_message', message: decoded.problem } },
       log,
     );
-    if (answer.kind === 'accepted' || answer.kind === 'conflict') return { decision: 'ack', outcome: 'invalid' };
-    if (answer.kind === 'unavailable') return { decision: 'requeue', outcome: 'api_unavailable' };
-    return this.settleRefusal(answer, log);
+    const reported: Settlement = { decision: 'ack', outcome: 'invalid' };
+    return this.settle(answer, { accepted: reported, conflict: reported }, log);
   }
 
   /**
