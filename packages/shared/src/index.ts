@@ -25,5 +25,6 @@ export * from './worker/backoff.js';
 export * from './worker/commit-client.js';
 export * from './worker/dead-letter-worker.js';
 export * from './worker/health-server.js';
+export * from './worker/task-committer.js';
 export * from './worker/task-handler.js';
 export * from './worker/worker.js';

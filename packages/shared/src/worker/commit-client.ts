@@ -9,35 +9,7 @@
 import type { Logger } from 'pino';
 import type { CommitRequest, TaskStatus } from '../contract/task.js';
 import { type BackoffOptions, backoffDelayMs, waitFor } from './backoff.js';
-
-export type CommitAnswer =
-  /** 200: recorded, or the same final commit again; `taskStatus` is the task's status after it. */
-  | { kind: 'accepted'; taskStatus: TaskStatus | undefined }
-  /** 409: the task is already final with another outcome, or `running` came after the final result. */
-  | { kind: 'conflict'; message: string }
-  /** 404: the API does not know the task (never created, withdrawn after a failed publish, or expired). */
-  | { kind: 'not_found'; message: string }
-  /** 401/403: the API refused the commit token. */
-  | { kind: 'forbidden'; message: string }
-  /** Another 4xx (say, the result is too large or malformed): the API will not accept this commit as sent. */
-  | { kind: 'refused'; status: number; message: string };
-
-/** The commit could not be delivered after every retry (the API down, timing out, or answering 5xx). */
-export class CommitUnavailableError extends Error {
-  constructor(
-    message: string,
-    readonly attempts: number,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'CommitUnavailableError';
-  }
-}
-
-/** What the worker runtime needs to report; CommitClient over HTTP, or anything else that answers alike. */
-export interface TaskCommitter {
-  commit(commitToken: string, request: CommitRequest, signal?: AbortSignal): Promise<CommitAnswer>;
-}
+import { type CommitAnswer, CommitUnavailableError, type TaskCommitter } from './task-committer.js';
 
 export interface CommitClientOptions {
   /** The API's base URL, e.g. http://127.0.0.1:8000; /commit is appended. */

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import type { TaskError, TaskType } from '../contract/task.js';
 import { decodeTaskMessage } from '../queue/task-message-codec.js';
 import type { DeadLetter, DeadLetterDecision, TaskConsumer, TaskQueue } from '../queue/task-queue.js';
-import { CommitUnavailableError, type TaskCommitter } from './commit-client.js';
+import { CommitUnavailableError, type TaskCommitter } from './task-committer.js';
 
 export interface DeadTask {
   task_id: string;

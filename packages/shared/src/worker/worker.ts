@@ -16,7 +16,7 @@ import type { CommitRequest, TaskMessage, TaskType } from '../contract/task.js';
 import type { QueueMetrics, SettlementOutcome } from '../queue/queue-metrics.js';
 import { type DecodedTaskMessage, decodeTaskMessage } from '../queue/task-message-codec.js';
 import type { Delivery, DeliveryDecision, TaskConsumer, TaskQueue } from '../queue/task-queue.js';
-import { type CommitAnswer, CommitUnavailableError, type TaskCommitter } from './commit-client.js';
+import { type CommitAnswer, CommitUnavailableError, type TaskCommitter } from './task-committer.js';
 import type { TaskHandler, TaskOutcome } from './task-handler.js';
 
 export interface WorkerOptions {
