@@ -267,9 +267,10 @@ export function queueContract(factory: QueueFixtureFactory): void {
       );
       assert.deepEqual(api.finals(message.task_id)[0]?.body.result, { echoed: 'hello' });
       await waitUntil(async () => (await fixture.readyCount('code')) === 0, 'the queue is empty');
-      const metrics = await fixture.registry.metrics();
-      assert.match(metrics, /conveyor_messages_consumed_total\{type="code"\} 1/);
-      assert.match(metrics, /conveyor_task_processing_seconds_count\{type="code",outcome="ready"\} 1/);
+      // The delivery is settled (and counted) just after the final commit returns: wait for it, bounded.
+      const settled = /conveyor_task_processing_seconds_count\{type="code",outcome="ready"\} 1/;
+      await waitUntil(async () => settled.test(await fixture.registry.metrics()), 'the settlement is counted');
+      assert.match(await fixture.registry.metrics(), /conveyor_messages_consumed_total\{type="code"\} 1/);
     });
 
     it('commits failed with the handler’s error and acks', async () => {
