@@ -20,11 +20,16 @@ export const ErrorBodySchema = Type.Object(errorProperties(), { $id: 'Error' });
  * The error shape with a description and an example, for route `response` maps. Inlined rather than a $ref,
  * because OpenAPI 3.0 drops a $ref's sibling keywords, and with them the example.
  */
+/**
+ * A route's documented error response, keyed by the status the catalogue (errors.ts) gives `code`, so the
+ * OpenAPI document and the answers cannot disagree: spread it into a route's `response` map.
+ */
 export function errorResponse(description: string, code: ApiErrorCode, message: string, field?: string) {
-  return Type.Object(errorProperties(), {
+  const schema = Type.Object(errorProperties(), {
     description,
     examples: [{ error: { code, message, ...(field ? { field } : {}) } }],
   });
+  return { [statusOf(code)]: schema };
 }
 
 export function errorBody(code: ApiErrorCode, message: string, field?: string) {

@@ -258,26 +258,26 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<TasksRoutesOptions> = async 
             { task_id: Type.String({ format: 'uuid' }) },
             { examples: [{ task_id: '5f0c6a52-8d3e-4b8a-9f1e-0c2d7a9b4e61' }] },
           ),
-          400: errorResponse(
+          ...errorResponse(
             'invalid task',
             'invalid_field',
             'sigma must be a number greater than 0 and at most 50',
             'filter.parameters.sigma',
           ),
-          401: unauthorized,
-          413: errorResponse(
+          ...unauthorized,
+          ...errorResponse(
             'too large: the image (bytes, pixels), or its work over the image cost budget',
             'too_large',
             'image is over the cap of 10485760 bytes',
             'image',
           ),
-          415: errorResponse('neither JSON nor multipart', 'unsupported_media_type', 'Unsupported Media Type'),
-          429: errorResponse(
+          ...errorResponse('neither JSON nor multipart', 'unsupported_media_type', 'Unsupported Media Type'),
+          ...errorResponse(
             'the user has the most tasks in flight allowed; see Retry-After',
             'too_many_tasks',
             'you have 20 tasks in flight (queued or running), the most allowed: wait for one to finish',
           ),
-          503: errorResponse(
+          ...errorResponse(
             'the queue did not take the task (unavailable, or full: queue_full); nothing was queued; see Retry-After',
             'queue_unavailable',
             'the task queue is unavailable',
@@ -321,7 +321,7 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<TasksRoutesOptions> = async 
         security,
         params: TaskIdParams,
         querystring: Type.Object({ wait: Type.Optional(WaitQuery) }),
-        response: { 200: Type.Ref('TaskStatus'), 401: unauthorized, 404: notFound, 429: tooManyWaiters },
+        response: { 200: Type.Ref('TaskStatus'), ...unauthorized, ...notFound, ...tooManyWaiters },
       },
     },
     async (request, reply) => {
@@ -350,9 +350,9 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<TasksRoutesOptions> = async 
         response: {
           200: Type.Ref('TaskResult'),
           202: Type.Ref('TaskResult', { description: 'in progress: result is null' }),
-          401: unauthorized,
-          404: notFound,
-          429: tooManyWaiters,
+          ...unauthorized,
+          ...notFound,
+          ...tooManyWaiters,
         },
       },
     },
@@ -390,8 +390,8 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<TasksRoutesOptions> = async 
             tasks: Type.Array(Type.Ref('TaskStatus')),
             next_cursor: nullable(Type.String()),
           }),
-          400: errorResponse('bad query', 'invalid_field', 'limit: must be <= 100', 'limit'),
-          401: unauthorized,
+          ...errorResponse('bad query', 'invalid_field', 'limit: must be <= 100', 'limit'),
+          ...unauthorized,
         },
       },
     },
