@@ -17,11 +17,8 @@ async function setup() {
   const harness = await buildHarness();
   const user = await harness.login();
   async function submit(payload: object) {
-    const { task_id } = (
-      await harness.app.inject({ method: 'POST', url: '/task', headers: user.auth, payload })
-    ).json();
-    const message = harness.publisher.published.find((m) => m.task_id === task_id)!;
-    return { task_id, worker: { authorization: `Bearer ${message.commit_token}` } };
+    const { task_id, token } = await harness.submitTask(user.auth, payload);
+    return { task_id, worker: { authorization: `Bearer ${token}` } };
   }
   const commit = (headers: Record<string, string>, payload: object) =>
     harness.app.inject({ method: 'POST', url: '/commit', headers, payload });

@@ -14,18 +14,7 @@ async function setup() {
   const harness = await buildHarness();
   const user = await harness.login();
   const fail = failDeadLetteredTask(harness.tasks, createLogger({ service: 'test', level: 'silent', pretty: false }));
-  async function submit() {
-    const { task_id } = (
-      await harness.app.inject({
-        method: 'POST',
-        url: '/task',
-        headers: user.auth,
-        payload: { translator: 'python3', code: 'print(1)' },
-      })
-    ).json();
-    const message = harness.publisher.published.find((m) => m.task_id === task_id)!;
-    return { task_id, token: message.commit_token };
-  }
+  const submit = () => harness.submitTask(user.auth);
   const status = async (id: string) =>
     (await harness.app.inject({ method: 'GET', url: `/status/${id}`, headers: user.auth })).json().status;
   return { ...harness, fail, submit, status };

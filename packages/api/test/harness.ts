@@ -67,7 +67,19 @@ export async function buildHarness(options: HarnessOptions = {}) {
     return { username, password, token, auth: { authorization: `Bearer ${token}` } };
   }
 
-  return { app, store, publisher, accounts, tasks, waiters, login };
+  /** POST /task as `auth` (a code task by default); the task's id and the commit token its message carries. */
+  async function submitTask(
+    auth: Record<string, string>,
+    payload: object = { translator: 'python3', code: 'print(1)' },
+  ) {
+    const { task_id } = (await app.inject({ method: 'POST', url: '/task', headers: auth, payload })).json() as {
+      task_id: string;
+    };
+    const message = publisher.published.find((m) => m.task_id === task_id)!;
+    return { task_id, token: message.commit_token };
+  }
+
+  return { app, store, publisher, accounts, tasks, waiters, login, submitTask };
 }
 
 function chunk(type: string, data: Buffer): Buffer {

@@ -171,15 +171,7 @@ describe('long-poll on PostgreSQL (LISTEN/NOTIFY)', () => {
     const harness = await buildHarness({ env: fixture.env });
     try {
       const user = await harness.login();
-      const { task_id } = (
-        await harness.app.inject({
-          method: 'POST',
-          url: '/task',
-          headers: user.auth,
-          payload: { translator: 'python3', code: 'print(1)' },
-        })
-      ).json();
-      const message = harness.publisher.published.find((m) => m.task_id === task_id)!;
+      const { task_id, token } = await harness.submitTask(user.auth);
       const waiting = harness.app.inject({ method: 'GET', url: `/status/${task_id}?wait=30`, headers: user.auth });
       while (harness.waiters.waiting < 1) await sleep(10);
       // The commit lands without a notification (as if sent while the listener was down)...
@@ -187,7 +179,7 @@ describe('long-poll on PostgreSQL (LISTEN/NOTIFY)', () => {
       const commit = await harness.app.inject({
         method: 'POST',
         url: '/commit',
-        headers: { authorization: `Bearer ${message.commit_token}` },
+        headers: { authorization: `Bearer ${token}` },
         payload: { task_id, status: 'failed', error: { code: 'x', message: 'y' } },
       });
       assert.equal(commit.statusCode, 200);

@@ -35,19 +35,12 @@ export function longPollSuite(storeEnv: StoreEnvFactory): void {
     cleanups.push(() => harness.app.close());
     const user = await harness.login();
     async function submit() {
-      const res = await harness.app.inject({
-        method: 'POST',
-        url: '/task',
-        headers: user.auth,
-        payload: { translator: 'python3', code: 'print(1)' },
-      });
-      const { task_id } = res.json() as { task_id: string };
-      const message = harness.publisher.published.find((m) => m.task_id === task_id)!;
+      const { task_id, token } = await harness.submitTask(user.auth);
       const commit = (payload: object) =>
         harness.app.inject({
           method: 'POST',
           url: '/commit',
-          headers: { authorization: `Bearer ${message.commit_token}` },
+          headers: { authorization: `Bearer ${token}` },
           payload: { task_id, ...payload },
         });
       return { task_id, commit };
