@@ -57,7 +57,9 @@ fi
 # Debian packages: the Docker engine, debootstrap for the offline sandbox image; for the tests also
 # docker-compose (make up, and the compose file's validation) and Debian's own pytest and requests (tests.py).
 missing=()
-command -v dockerd >/dev/null || command -v docker >/dev/null || missing+=(docker.io)
+# A docker client alone (some machines ship one) is not an engine: install docker.io unless an engine
+# already answers or dockerd is here to start.
+docker info >/dev/null 2>&1 || command -v dockerd >/dev/null || missing+=(docker.io)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 if [ "$mode" = test ]; then
   command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || missing+=(docker-compose)
