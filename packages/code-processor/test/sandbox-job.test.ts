@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { ContainerCreateOptions } from 'dockerode';
 import type { SandboxJobHooks } from '../src/sandbox/sandbox-job.js';
 import { fakeJob } from './fake-job.js';
 import { FakeEngine, type FakeScript } from './fake-sandbox-engine.js';
@@ -286,6 +287,47 @@ describe('SandboxJob.run removes the container whatever happened', () => {
     await assert.rejects(job(engine, {}, { signal: controller.signal }).run(), /shutting down/);
     assert.ok(!engine.last.calls.includes('start'));
     assert.ok(engine.last.wasRemoved);
+  });
+
+  test('with removeLater, a result goes out before the removal ends; a failure still waits for it', async () => {
+    let finishRemoval = () => {};
+    class SlowRemoval extends FakeEngine {
+      override async createContainer(spec: ContainerCreateOptions) {
+        const container = await super.createContainer(spec);
+        container.remove = () => {
+          container.calls.push('remove');
+          return new Promise<void>((resolve) => {
+            finishRemoval = resolve;
+          });
+        };
+        return container;
+      }
+    }
+    const handed: Promise<void>[] = [];
+    const ok = job(new SlowRemoval(prints(NO_COMPILE, 'hi\n')), {}, { removeLater: (r) => handed.push(r) });
+    assert.equal((await ok.run()).stdout, 'hi\n', 'the result, while the removal is still going');
+    assert.equal(handed.length, 1);
+    assert.equal(ok.state, 'executed');
+    finishRemoval();
+    await handed[0];
+    assert.equal(ok.state, 'cleaned_up');
+
+    const failing = new SlowRemoval(async (c) => {
+      await c.nextInput();
+      c.exit(70);
+    });
+    const failed = job(failing, {}, { removeLater: (r) => handed.push(r) }).run();
+    let settled = false;
+    failed
+      .catch(() => {})
+      .finally(() => {
+        settled = true;
+      });
+    while (!failing.last?.calls.includes('remove')) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(settled, false, 'a failed run waits for its removal');
+    finishRemoval();
+    await assert.rejects(failed, /sandbox failed before the program ran/);
+    assert.equal(handed.length, 1);
   });
 
   test('create fails: nothing to remove, the error comes through', async () => {

@@ -97,6 +97,8 @@ async function inspectWhileRunning(runner: SandboxRunner, limits: { memory_mb?: 
   const [id] = [...runner.workingContainers()];
   const inspected = await docker.getContainer(id!).inspect();
   assert.equal((await run).stdout, 'done\n');
+  // Its container is removed after the result: done before the next task, so that one is the only one at work.
+  assert.equal(await runner.drain(10_000), true);
   return inspected;
 }
 
@@ -118,6 +120,7 @@ describe('warm sandbox pool (real Docker)', () => {
     );
     assert.equal(gcc.verdict, 'ok');
     assert.equal(gcc.stdout, 'hi from c\n');
+    assert.equal(await runner.drain(10_000), true, 'the removals (after the results) are done');
     for (const id of warm) assert.equal(await exists(id), false, 'a used pooled container is removed');
     await until(() => pool.ready === 2, 'replaced');
     assert.ok(
@@ -187,6 +190,7 @@ except OSError:
       assert.equal(result.verdict, 'ok', result.stderr);
       seen.push(result.stdout);
     }
+    assert.equal(await runner.drain(10_000), true);
     for (const stdout of seen) {
       // PID 1 (the supervisor) and the program (python; the supervisor's fork): no other container's process.
       assert.match(stdout, /^pids [12] 1$/m);

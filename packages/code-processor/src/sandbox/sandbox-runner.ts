@@ -62,8 +62,8 @@ export class SandboxRunner {
   private readonly attempts: number;
   private readonly pingTimeoutMs: number;
   private readonly working = new Set<string>();
-  /** Runs not yet settled, their container's removal included. */
-  private readonly active = new Set<Promise<CodeResult>>();
+  /** Runs not yet settled, and the removals of the containers of runs that have their result. */
+  private readonly active = new Set<Promise<unknown>>();
 
   constructor(options: SandboxRunnerOptions) {
     this.docker = options.docker;
@@ -80,7 +80,11 @@ export class SandboxRunner {
 
   /** Runs one task to its result. Throws SandboxUnavailableError only when the sandbox itself cannot run. */
   run(task: CodeTaskPayload, options: RunOptions): Promise<CodeResult> {
-    const work = this.runWithRetries(task, options);
+    return this.track(this.runWithRetries(task, options));
+  }
+
+  /** Counts a promise as work in progress until it settles (drain() waits for it). */
+  private track<T>(work: Promise<T>): Promise<T> {
     this.active.add(work);
     const forget = () => this.active.delete(work);
     work.then(forget, forget);
@@ -137,6 +141,8 @@ export class SandboxRunner {
           signal: options.signal,
           onContainer: (id, alive) => (alive ? this.working.add(id) : this.working.delete(id)),
           takeWarm: () => this.pool?.take() ?? null,
+          // The result is sent while Docker removes the container; drain() still waits for the removal.
+          removeLater: (removal) => void this.track(removal),
         },
       );
       try {
