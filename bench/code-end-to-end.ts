@@ -5,8 +5,10 @@
  * Starts the API and a code-processor in this process on the local RabbitMQ (a unique prefix, deleted after).
  *
  *   node --conditions=conveyor-src --import tsx bench/code-end-to-end.ts [runs] [parallel]
+ *   SANDBOX_POOL_SIZE=0 ...      # the same without the warm pool (every task creates its container)
  */
 import { execFile } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { readApiConfig, startApi } from '@conveyor/api';
@@ -20,6 +22,7 @@ const RUNS = Number(process.argv[2] ?? 15);
 const PARALLEL = Number(process.argv[3] ?? 16);
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const IMAGE = process.env.SANDBOX_IMAGE || 'conveyor-sandbox:latest';
+const POOL = process.env.SANDBOX_POOL_SIZE ? { SANDBOX_POOL_SIZE: process.env.SANDBOX_POOL_SIZE } : {};
 
 const prefix = `bench-${process.pid}.`;
 const log = createLogger({ service: 'bench', level: 'warn', pretty: false });
@@ -29,7 +32,7 @@ await queue.declareTopology();
 const registry = new Registry();
 const api = await startApi({ config: readApiConfig(env), queue, logger: log, registry });
 const code = await startCodeProcessor({
-  config: readCodeProcessorConfig({ ...env, API_URL: api.address, HEALTH_PORT: '-1' }),
+  config: readCodeProcessorConfig({ ...env, ...POOL, API_URL: api.address, HEALTH_PORT: '-1' }),
   queue,
   log,
   registry,
@@ -74,7 +77,7 @@ const quantile = (values: number[], q: number) => {
 const cases = helloPrograms(IMAGE);
 
 console.log(
-  `code tasks end to end (API → RabbitMQ → code-processor → Docker → /commit), ${RUNS} runs each, after a warm-up`,
+  `code tasks end to end (API → RabbitMQ → code-processor → Docker → /commit), ${RUNS} runs each, after a warm-up; warm pool of ${POOL.SANDBOX_POOL_SIZE ?? 'CONCURRENCY'}; load average ${loadavg()[0]!.toFixed(1)}`,
 );
 console.log('| program | end to end p50 | p90 | `docker run --rm` p50 | ratio p50 |');
 console.log('|---|---|---|---|---|');

@@ -1,6 +1,7 @@
 /**
- * Code-task throughput (issue #12): N python tasks submitted at once, run by 2 sandboxes at a time, first by
- * one code-processor process (CONCURRENCY=2), then by two (CONCURRENCY=1 each); tasks/s, p50 and p99 of
+ * Code-task throughput (issue #12): N python tasks submitted at once, run by 2 sandboxes at a time: by one
+ * code-processor process (CONCURRENCY=2) without the warm pool (SANDBOX_POOL_SIZE=0: the same-run baseline)
+ * and with it (the default), then by two (CONCURRENCY=1 each, with their pools); tasks/s, p50 and p99 of
  * submit -> ready, and the peak RSS of the API and of the workers. Every service is its own process, as
  * deployed, on the local RabbitMQ (a unique queue prefix, deleted after) and Docker.
  *
@@ -8,7 +9,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger, createRabbitTaskQueue } from '@conveyor/shared';
@@ -25,8 +26,8 @@ const dir = await mkdtemp(join(tmpdir(), 'conveyor-throughput-bench-'));
 const quantile = (values: number[], q: number) =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))]!;
 
-async function run(processes: number): Promise<string> {
-  const prefix = `bench-tp-${process.pid}-${processes}.`;
+async function run(processes: number, pool: boolean): Promise<string> {
+  const prefix = `bench-tp-${process.pid}-${processes}-${pool ? 'pool' : 'cold'}.`;
   const env = { AMQP_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', LOG_PRETTY: '0' };
   const base = `http://127.0.0.1:${API_PORT}`;
   const api = await startService(
@@ -41,7 +42,14 @@ async function run(processes: number): Promise<string> {
       workers.push(
         await startService(
           [...TSX, 'packages/code-processor/src/main.ts'],
-          { ...env, API_URL: base, SANDBOX_IMAGE, CONCURRENCY: String(SANDBOXES / processes), HEALTH_PORT: '-1' },
+          {
+            ...env,
+            API_URL: base,
+            SANDBOX_IMAGE,
+            CONCURRENCY: String(SANDBOXES / processes),
+            HEALTH_PORT: '-1',
+            ...(pool ? {} : { SANDBOX_POOL_SIZE: '0' }),
+          },
           join(dir, `worker-${processes}-${i}.log`),
         ),
       );
@@ -78,7 +86,7 @@ async function run(processes: number): Promise<string> {
     const wall = performance.now() - started;
     sampling = false;
     await sampler;
-    return `| ${processes} × CONCURRENCY=${SANDBOXES / processes} | ${((TASKS * 1000) / wall).toFixed(1)} | ${quantile(latencies, 0.5).toFixed(0)} ms | ${quantile(latencies, 0.99).toFixed(0)} ms | ${peak.api.toFixed(0)} MB | ${peak.workers.toFixed(0)} MB |`;
+    return `| ${processes} × CONCURRENCY=${SANDBOXES / processes}, ${pool ? 'warm pool' : 'no pool'} | ${((TASKS * 1000) / wall).toFixed(1)} | ${quantile(latencies, 0.5).toFixed(0)} ms | ${quantile(latencies, 0.99).toFixed(0)} ms | ${peak.api.toFixed(0)} MB | ${peak.workers.toFixed(0)} MB |`;
   } finally {
     await Promise.all(workers.map(stopService));
     await stopService(api);
@@ -105,12 +113,14 @@ async function waitReady(base: string, headers: Record<string, string>, created:
 
 try {
   console.log(
-    `# ${TASKS} python tasks (print(1)) submitted at once, ${SANDBOXES} sandboxes at a time (shared, loaded machine)\n`,
+    `# ${TASKS} python tasks (print(1)) submitted at once, ${SANDBOXES} sandboxes at a time; load average ${loadavg()[0]!.toFixed(1)}\n`,
   );
   console.log('| code-processors | tasks/s | p50 | p99 | API peak RSS | workers peak RSS (sum) |');
   console.log('|---|---:|---:|---:|---:|---:|');
-  console.log(await run(1));
-  console.log(await run(2));
+  console.log(await run(1, false));
+  console.log(await run(1, true));
+  console.log(await run(2, true));
+  console.log(`\nload average at the end: ${loadavg()[0]!.toFixed(1)}`);
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
