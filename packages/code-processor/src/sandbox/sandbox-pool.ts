@@ -130,10 +130,7 @@ export class SandboxPool {
     if (this.currentState !== 'filling' || this.retryTimer) return;
     while (this.idle.size + this.making < this.options.size) {
       this.making++;
-      const work = this.makeOne().finally(() => {
-        this.making--;
-        this.inFlight.delete(work);
-      });
+      const work = this.makeOne().finally(() => this.inFlight.delete(work));
       this.inFlight.add(work);
     }
   }
@@ -151,6 +148,7 @@ export class SandboxPool {
       await container.start();
       if (this.currentState !== 'filling') throw new PoolClosedError();
     } catch (error) {
+      this.making--;
       stream?.destroy();
       if (container) {
         this.makingIds.delete(container.id);
@@ -160,6 +158,9 @@ export class SandboxPool {
       this.failed(error);
       return;
     }
+    // In the same turn as it becomes idle, so that idle + making never counts it twice (a take() meanwhile
+    // would then begin no replacement).
+    this.making--;
     this.makingIds.delete(container.id);
     this.failures = 0;
     this.keep(container, stream);
