@@ -67,14 +67,17 @@ export async function buildHarness(options: HarnessOptions = {}) {
     return { username, password, token, auth: { authorization: `Bearer ${token}` } };
   }
 
-  /** POST /task as `auth` (a code task by default); the task's id and the commit token its message carries. */
+  /**
+   * POST /task as `auth` (a code task by default); the task's id and the commit token its message carries.
+   * Throws unless the task was created (201).
+   */
   async function submitTask(
     auth: Record<string, string>,
     payload: object = { translator: 'python3', code: 'print(1)' },
   ) {
-    const { task_id } = (await app.inject({ method: 'POST', url: '/task', headers: auth, payload })).json() as {
-      task_id: string;
-    };
+    const res = await app.inject({ method: 'POST', url: '/task', headers: auth, payload });
+    if (res.statusCode !== 201) throw new Error(`POST /task answered ${res.statusCode}: ${res.body.slice(0, 300)}`);
+    const { task_id } = res.json() as { task_id: string };
     const message = publisher.published.find((m) => m.task_id === task_id)!;
     return { task_id, token: message.commit_token };
   }

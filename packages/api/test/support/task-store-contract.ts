@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { TaskRecord, TaskStore } from '../../src/tasks/task-store.js';
+import { codeResult } from './code-result.js';
 
 export interface TaskStoreFixture {
   store: TaskStore;
@@ -33,16 +34,6 @@ export function newTask(overrides: Partial<TaskRecord> = {}): TaskRecord {
     ...overrides,
   };
 }
-
-const codeResult = (stdout: string) => ({
-  verdict: 'ok',
-  exit_code: 0,
-  signal: null,
-  stdout,
-  stderr: '',
-  time_ms: 3,
-  truncated: false,
-});
 
 export function taskStoreContract(factory: TaskStoreFactory): void {
   let fixture: TaskStoreFixture;
