@@ -26,7 +26,6 @@ export class WorkerCatalogueService {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly abort = new AbortController();
-  private running: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: WorkerCatalogueOptions) {}
 
@@ -43,7 +42,7 @@ export class WorkerCatalogueService {
   private attempt(nextDelayMs: number): void {
     if (this.closed) return;
     const { probe, limits, queries, log, now = () => new Date() } = this.options;
-    this.running = probe(this.abort.signal).then(
+    probe(this.abort.signal).then(
       (versions) => {
         if (this.closed) return;
         this.catalogue = { probed_at: now().toISOString(), versions, limits };
@@ -62,12 +61,14 @@ export class WorkerCatalogueService {
     );
   }
 
-  /** Stops answering and probing (a probe under way is aborted: its container is removed). */
+  /**
+   * Stops answering and probing. A probe under way is aborted but not awaited: an engine that hangs must not
+   * hold the shutdown, and the runner's drain() removes its container as it does a task's.
+   */
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
     this.abort.abort();
-    await this.running;
     await this.server?.close();
   }
 }
