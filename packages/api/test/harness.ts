@@ -1,6 +1,6 @@
 /** Builds the API with RAM storage and a controllable publisher, for HTTP tests through `inject`. */
 import { crc32, deflateSync } from 'node:zlib';
-import { createLogger, PublishError, type TaskMessage, type TaskPublisher } from '@conveyor/shared';
+import { createLogger, PublishError, type TaskMessage, type TaskPublisher, type WorkerQueries } from '@conveyor/shared';
 import { Registry } from 'prom-client';
 import { createApiServer } from '../src/api-server.js';
 import { readApiConfig } from '../src/config.js';
@@ -33,6 +33,8 @@ export interface HarnessOptions {
   /** More settings, as environment variables. */
   env?: Record<string, string>;
   now?: () => Date;
+  /** Questions to the workers (GET /languages); none answers unless given. */
+  queries?: WorkerQueries;
 }
 
 export async function buildHarness(options: HarnessOptions = {}) {
@@ -57,6 +59,7 @@ export async function buildHarness(options: HarnessOptions = {}) {
     logger: createLogger({ service: 'api-test', level: 'silent', pretty: false }),
     registry: new Registry(),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.queries ? { queries: options.queries } : {}),
   });
   await app.ready();
 

@@ -76,7 +76,11 @@ describe('topology', () => {
       'x-max-length': 50,
     });
     assert.equal(topology.parkingQueue('code'), 'p.conveyor.parked.code');
-    assert.equal(topology.queues.length, 6);
+    // Parking, dead-letter and work queues of both types, then the code workers' catalogue queue.
+    assert.equal(topology.queues.length, 7);
+    assert.equal(topology.catalogueQueue('code'), 'p.conveyor.catalogue.code');
+    assert.equal(topology.queues.at(-1)?.queue, 'p.conveyor.catalogue.code');
+    assert.equal(topology.catalogueQueueDeclaration('code').arguments['x-message-ttl'], 10_000);
     assert.throws(() => createTopology({ deliveryLimit: -1 }), /deliveryLimit/);
   });
 

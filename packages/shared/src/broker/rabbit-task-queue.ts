@@ -22,6 +22,7 @@ import type {
 import { openRabbitConnection } from './rabbit-connection.js';
 import { createRabbitTaskPublisher, type RabbitTaskPublisherOptions } from './rabbit-task-publisher.js';
 import { declareTopology, deleteTopology, queueDeclareParams } from './rabbit-topology.js';
+import { createRabbitWorkerQueries } from './rabbit-worker-queries.js';
 import {
   createTopology,
   type QueueBinding,
@@ -106,6 +107,7 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
     maxMessageBytes: options.maxMessageBytes,
   };
   const publisher = createRabbitTaskPublisher(publisherOptions);
+  const queries = createRabbitWorkerQueries(connection, topology, log);
   const consumers = new Set<TaskConsumer>();
 
   function track(consumer: ReturnType<Connection['createConsumer']>, queue: string): TaskConsumer {
@@ -215,6 +217,7 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
     connection,
     topology,
     publisher,
+    queries,
     consume,
     consumeDeadLetters,
     isReady: () => connection.ready,
@@ -226,6 +229,7 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
     deleteTopology: () => deleteTopology(connection, topology),
     async close() {
       await Promise.allSettled([...consumers].map((consumer) => consumer.close()));
+      await queries.close();
       await parker?.close().catch(() => {});
       await publisher.close();
       await connection.close();

@@ -1,7 +1,9 @@
 /**
  * The RabbitMQ topology: one durable direct exchange for tasks, one quorum queue per task type bound by
  * routing key `<type>`, with a delivery limit and a dead-letter exchange feeding one dead-letter queue per type,
- * and one parking queue per type where dead letters nobody can act on are kept for operators.
+ * and one parking queue per type where dead letters nobody can act on are kept for operators. Besides the
+ * tasks, a small classic queue per worker kind that answers questions (`conveyor.catalogue.code`: the API asks,
+ * one code worker answers to the question's reply-to; see queue/worker-queries.ts).
  * Pure data: the declarations are plain objects the rabbitmq-client methods take, so every process declares
  * exactly the same thing (a mismatch in queue arguments would make RabbitMQ refuse the declaration).
  */
@@ -21,6 +23,16 @@ export interface TopologyOptions {
 }
 
 export const DEFAULT_DELIVERY_LIMIT = 5;
+
+/** The worker kinds that answer catalogue questions (only code workers have a sandbox image to describe). */
+export const CATALOGUE_TYPES: readonly TaskType[] = ['code'];
+/**
+ * A question older than this is dropped by the broker: its asker gave up long before (it waits about 2 s),
+ * so a worker that comes back after an outage does not answer a backlog nobody awaits.
+ */
+export const CATALOGUE_MESSAGE_TTL_MS = 10_000;
+/** Questions kept at most while no worker takes them; past it the oldest goes (drop-head). */
+export const CATALOGUE_QUEUE_MAX_LENGTH = 100;
 export const DEFAULT_QUEUE_MAX_LENGTH = 10_000;
 
 export interface ExchangeDeclaration {
@@ -51,8 +63,13 @@ export interface Topology {
   deadLetterQueue(type: TaskType): string;
   /** Where the dead-letter consumer keeps dead letters it cannot act on (no task, a refused token). */
   parkingQueue(type: TaskType): string;
+  /** Where questions to the workers of a type go (by the default exchange); see CATALOGUE_TYPES. */
+  catalogueQueue(type: TaskType): string;
   exchanges: ExchangeDeclaration[];
-  /** Parking, dead-letter and work queues, in that order (each must exist before anything moves into it). */
+  /**
+   * Parking, dead-letter and work queues, in that order (each must exist before anything moves into it),
+   * then the catalogue queues.
+   */
   queues: QueueDeclaration[];
   bindings: QueueBinding[];
   workQueueDeclaration(type: TaskType): QueueDeclaration;
@@ -60,6 +77,7 @@ export interface Topology {
   deadLetterQueueDeclaration(type: TaskType): QueueDeclaration;
   deadLetterQueueBinding(type: TaskType): QueueBinding;
   parkingQueueDeclaration(type: TaskType): QueueDeclaration;
+  catalogueQueueDeclaration(type: TaskType): QueueDeclaration;
 }
 
 const PREFIX_PATTERN = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
@@ -90,6 +108,7 @@ export function createTopology(options: TopologyOptions = {}): Topology {
   const workQueue = (type: TaskType) => `${prefix}conveyor.tasks.${type}`;
   const deadLetterQueue = (type: TaskType) => `${prefix}conveyor.dead.${type}`;
   const parkingQueue = (type: TaskType) => `${prefix}conveyor.parked.${type}`;
+  const catalogueQueue = (type: TaskType) => `${prefix}conveyor.catalogue.${type}`;
 
   const workQueueDeclaration = (type: TaskType): QueueDeclaration => ({
     queue: workQueue(type),
@@ -117,6 +136,18 @@ export function createTopology(options: TopologyOptions = {}): Topology {
     durable: true,
     arguments: { 'x-queue-type': 'quorum' },
   });
+  // Classic, not quorum: a question is worth nothing after a few seconds, so it needs no replication, and a
+  // message TTL drops what nobody took (quorum queues of RabbitMQ 3.10 have no per-message TTL).
+  const catalogueQueueDeclaration = (type: TaskType): QueueDeclaration => ({
+    queue: catalogueQueue(type),
+    durable: true,
+    arguments: {
+      'x-queue-type': 'classic',
+      'x-message-ttl': CATALOGUE_MESSAGE_TTL_MS,
+      'x-max-length': CATALOGUE_QUEUE_MAX_LENGTH,
+      'x-overflow': 'drop-head',
+    },
+  });
   const workQueueBinding = (type: TaskType): QueueBinding => ({
     queue: workQueue(type),
     exchange: taskExchange,
@@ -137,6 +168,7 @@ export function createTopology(options: TopologyOptions = {}): Topology {
     workQueue,
     deadLetterQueue,
     parkingQueue,
+    catalogueQueue,
     exchanges: [
       { exchange: taskExchange, type: 'direct', durable: true },
       { exchange: deadLetterExchange, type: 'direct', durable: true },
@@ -145,6 +177,7 @@ export function createTopology(options: TopologyOptions = {}): Topology {
       ...types.map(parkingQueueDeclaration),
       ...types.map(deadLetterQueueDeclaration),
       ...types.map(workQueueDeclaration),
+      ...types.filter((type) => CATALOGUE_TYPES.includes(type)).map(catalogueQueueDeclaration),
     ],
     bindings: [...types.map(deadLetterQueueBinding), ...types.map(workQueueBinding)],
     workQueueDeclaration,
@@ -152,5 +185,6 @@ export function createTopology(options: TopologyOptions = {}): Topology {
     deadLetterQueueDeclaration,
     deadLetterQueueBinding,
     parkingQueueDeclaration,
+    catalogueQueueDeclaration,
   };
 }

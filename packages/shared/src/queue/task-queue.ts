@@ -5,6 +5,7 @@
  */
 import type { TaskType } from '../contract/task.js';
 import type { TaskPublisher } from './task-publisher.js';
+import type { WorkerQueries } from './worker-queries.js';
 
 /** One delivery of a message to a consumer. */
 export interface Delivery {
@@ -68,6 +69,8 @@ export interface TaskQueue {
   /** `rabbitmq` or `in-process`, for the log line that says which queue is in use. */
   readonly kind: 'rabbitmq' | 'in-process';
   readonly publisher: TaskPublisher;
+  /** Questions to the workers (their catalogue), on the same transport as the tasks. */
+  readonly queries: WorkerQueries;
   consume(type: TaskType, handler: DeliveryHandler, options: ConsumeOptions): TaskConsumer;
   consumeDeadLetters(
     type: TaskType,
