@@ -430,6 +430,29 @@ def test_code_task_runs_and_prints_the_expected_output(owner, tasks, translator)
         assert result["compile"]["exit_code"] == 0, result
 
 
+def test_languages_lists_every_translator_with_its_version_in_the_image(owner, tasks):
+    # A code worker is up once its tasks ran; the API may have asked before its probe was done (then it
+    # answers null versions and asks again 15 s later), so wait for the versions a while.
+    for translator in TRANSLATORS:
+        wait_for(owner, tasks[f"code:{translator}"])
+    deadline = time.monotonic() + 40
+    while True:
+        response = requests.get(url("/languages"), timeout=HTTP_TIMEOUT)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        if body["probed_at"] is not None or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert body["probed_at"] is not None, body
+    entries = {entry["name"]: entry for entry in body["translators"]}
+    assert set(TRANSLATORS) <= set(entries), body
+    for entry in entries.values():
+        assert isinstance(entry["version"], str) and entry["version"], entry
+        assert entry["limits"]["time_ms"]["default"] <= entry["limits"]["time_ms"]["max"], entry
+    assert entries["python3"]["version"].startswith("Python 3"), entries["python3"]
+    assert entries["python3"]["limits"]["compile_time_ms"] is None, entries["python3"]
+
+
 def test_compile_error_is_a_ready_task_with_the_compilers_message(owner, tasks):
     result = finished_result(owner, tasks["code:compile_error"])
     assert result["verdict"] == "compile_error", result

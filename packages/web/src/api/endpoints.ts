@@ -1,4 +1,6 @@
 /** The API's routes the page uses, each a typed call. */
+
+import type { LanguagesResponse } from '@conveyor/shared/contract';
 import { request } from './client.js';
 import type { ClientLimits, ResultView, StatusView, TaskPage } from './types.js';
 
@@ -9,6 +11,8 @@ export interface Credentials {
 
 export const api = {
   limits: () => request<ClientLimits>('GET', '/limits'),
+  /** The translators' versions in the sandbox image (null until a code worker has answered). */
+  languages: () => request<LanguagesResponse>('GET', '/languages'),
   register: (credentials: Credentials) =>
     request<{ id: string; username: string }>('POST', '/register', { json: credentials }),
   login: (credentials: Credentials) => request<{ expires_at: string }>('POST', '/login', { json: credentials }),

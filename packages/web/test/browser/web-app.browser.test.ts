@@ -190,6 +190,8 @@ describe('the web app in Chromium', () => {
   test('python with stdin, run with Ctrl+Enter: ok and its stdout; focus moves to the result', async () => {
     await page.getByRole('link', { name: 'New code task' }).click();
     await page.getByLabel('Language').selectOption('python3');
+    // The interpreter's version from GET /languages, as the code worker read it from the sandbox image.
+    await page.locator('#code-version', { hasText: /^Python 3\.\d+/ }).waitFor();
     await setCode(page, 'import sys\nname = sys.stdin.readline().strip()\nprint("hello " + name)\n');
     await page.getByLabel('Input').fill('conveyor\n');
     await page.getByRole('textbox', { name: 'Code' }).press('Control+Enter');
