@@ -3,7 +3,7 @@
  * housekeeping timers (expired sessions, finished tasks, throttle windows). main.ts and the all-in-one
  * launcher both start it through here; the task queue comes in from outside.
  */
-import type { Logger, TaskPublisher } from '@conveyor/shared';
+import type { ControlBus, Logger, TaskPublisher } from '@conveyor/shared';
 import type { Registry } from 'prom-client';
 import { AccountService } from './accounts/account-service.js';
 import { LoginThrottle } from './accounts/login-throttle.js';
@@ -23,6 +23,8 @@ const LOGIN_DELAY_STEPS = 32;
 export interface ApiServerParts {
   config: ApiConfig;
   publisher: TaskPublisher;
+  /** Where DELETE /task/{id} broadcasts cancels to the workers (the task queue's control bus). */
+  control: ControlBus;
   logger: Logger;
   registry: Registry;
   /** Readiness checks besides the queue's, for /readyz. */
@@ -32,7 +34,7 @@ export interface ApiServerParts {
 }
 
 export async function createApiServer(parts: ApiServerParts) {
-  const { config, publisher, logger, registry, readiness = {}, now = () => new Date() } = parts;
+  const { config, publisher, control, logger, registry, readiness = {}, now = () => new Date() } = parts;
   const clock = () => now().getTime();
   const stores = await openStores(config, clock);
   const store = stores.tasks;
@@ -55,7 +57,7 @@ export async function createApiServer(parts: ApiServerParts) {
     config.sessionTtlMs,
     now,
   );
-  const tasks = new TaskService(store, publisher, logger, { maxInFlight: config.maxTasksInFlight }, now);
+  const tasks = new TaskService(store, publisher, control, logger, { maxInFlight: config.maxTasksInFlight }, now);
   const waiters = new TaskWaiters(stores.events, config.longPollWaiters);
   const app = await buildApp({
     logger,

@@ -22,6 +22,7 @@ export async function startApi({ config, queue, logger, registry, readiness = {}
   const { app, tasks, storeKind } = await createApiServer({
     config,
     publisher: queue.publisher,
+    control: queue.control,
     logger,
     registry,
     readiness,

@@ -1,17 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { buildHarness, makePng } from './harness.js';
+import { buildHarness, CODE_RESULT, makePng } from './harness.js';
 
-const codeResult = {
-  verdict: 'ok',
-  exit_code: 0,
-  signal: null,
-  stdout: 'hello\n',
-  stderr: '',
-  compile: null,
-  time_ms: 12,
-  truncated: false,
-};
+const codeResult = CODE_RESULT;
 
 async function setup() {
   const harness = await buildHarness();

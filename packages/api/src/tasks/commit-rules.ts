@@ -10,6 +10,15 @@ export type CommitDecision =
   | { kind: 'repeated' }
   | { kind: 'conflict' };
 
+/**
+ * The final commit DELETE /task/{id} makes on the owner's behalf. Constant, so a repeated cancel has the same
+ * digest and is `repeated` (the same answer again), while any other final outcome conflicts with it.
+ */
+export const CANCEL_COMMIT: FinalCommit = {
+  status: 'failed',
+  error: { code: 'cancelled', message: 'cancelled by its owner' },
+};
+
 export function digestOf(commit: FinalCommit): string {
   const body = commit.status === 'ready' ? commit.result : commit.error;
   return createHash('sha256')

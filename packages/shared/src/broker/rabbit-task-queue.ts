@@ -20,6 +20,7 @@ import type {
   TaskQueue,
 } from '../queue/task-queue.js';
 import { openRabbitConnection } from './rabbit-connection.js';
+import { createRabbitControlBus } from './rabbit-control-bus.js';
 import { createRabbitTaskPublisher, type RabbitTaskPublisherOptions } from './rabbit-task-publisher.js';
 import { declareTopology, deleteTopology, queueDeclareParams } from './rabbit-topology.js';
 import {
@@ -106,6 +107,7 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
     maxMessageBytes: options.maxMessageBytes,
   };
   const publisher = createRabbitTaskPublisher(publisherOptions);
+  const control = createRabbitControlBus({ connection, topology, log, confirmTimeoutMs: options.confirmTimeoutMs });
   const consumers = new Set<TaskConsumer>();
 
   function track(consumer: ReturnType<Connection['createConsumer']>, queue: string): TaskConsumer {
@@ -215,6 +217,7 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
     connection,
     topology,
     publisher,
+    control,
     consume,
     consumeDeadLetters,
     isReady: () => connection.ready,
@@ -226,6 +229,7 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
     deleteTopology: () => deleteTopology(connection, topology),
     async close() {
       await Promise.allSettled([...consumers].map((consumer) => consumer.close()));
+      await control.close();
       await parker?.close().catch(() => {});
       await publisher.close();
       await connection.close();

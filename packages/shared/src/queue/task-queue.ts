@@ -4,6 +4,7 @@
  * dead-letters it. Both implementations follow the semantics of a RabbitMQ quorum queue with a delivery limit.
  */
 import type { TaskType } from '../contract/task.js';
+import type { ControlBus } from './control-bus.js';
 import type { TaskPublisher } from './task-publisher.js';
 
 /** One delivery of a message to a consumer. */
@@ -68,6 +69,8 @@ export interface TaskQueue {
   /** `rabbitmq` or `in-process`, for the log line that says which queue is in use. */
   readonly kind: 'rabbitmq' | 'in-process';
   readonly publisher: TaskPublisher;
+  /** The broadcast beside the queue (cancels), on the same transport: a fanout on RabbitMQ, a set in-process. */
+  readonly control: ControlBus;
   consume(type: TaskType, handler: DeliveryHandler, options: ConsumeOptions): TaskConsumer;
   consumeDeadLetters(
     type: TaskType,

@@ -56,6 +56,15 @@ export class FakeCommitApi {
     this.tasks.set(message.task_id, { token: message.commit_token, status: 'in_progress' });
   }
 
+  /** Makes the task final as the API's DELETE /task/{id} would (failed, cancelled); true if it was in progress. */
+  cancel(taskId: string): boolean {
+    const task = this.tasks.get(taskId);
+    if (task?.status !== 'in_progress') return false;
+    task.status = 'failed';
+    task.finalBody = JSON.stringify(['failed', undefined, { code: 'cancelled', message: 'cancelled by its owner' }]);
+    return true;
+  }
+
   /** Answers the next requests with these statuses (e.g. [503, 503]) before behaving normally. */
   failNext(...statuses: number[]): void {
     this.failures.push(...statuses);

@@ -31,7 +31,11 @@ export interface QueueFixture {
   teardown(): Promise<void>;
 }
 
-export type QueueFixtureFactory = (options?: { deliveryLimit?: number }) => Promise<QueueFixture>;
+export type QueueFixtureFactory = (options?: {
+  deliveryLimit?: number;
+  /** The start of the broker names, so a suite's leftovers can be told apart (default `test`). */
+  prefixStem?: string;
+}) => Promise<QueueFixture>;
 
 export const testLog = (): Logger => createLogger({ service: 'test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -56,15 +60,15 @@ export const inProcessFixture: QueueFixtureFactory = async ({ deliveryLimit = 2 
 let runCounter = 0;
 
 /** A unique name prefix per test so runs never see each other's queues. */
-export function uniquePrefix(): string {
-  return `test-${process.pid}-${Date.now().toString(36)}-${++runCounter}.`;
+export function uniquePrefix(stem = 'test'): string {
+  return `${stem}-${process.pid}-${Date.now().toString(36)}-${++runCounter}.`;
 }
 
-export const rabbitFixture: QueueFixtureFactory = async ({ deliveryLimit = 2 } = {}) => {
+export const rabbitFixture: QueueFixtureFactory = async ({ deliveryLimit = 2, prefixStem } = {}) => {
   const registry = new Registry();
   const metrics = queueMetrics(registry);
   const log = testLog();
-  const prefix = uniquePrefix();
+  const prefix = uniquePrefix(prefixStem);
   const topology = createTopology({ prefix, deliveryLimit });
   const admin = new Connection({ url: AMQP_URL, connectionName: `${prefix}admin` });
   admin.on('error', () => {});
