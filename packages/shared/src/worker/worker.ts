@@ -13,11 +13,13 @@
  *
  * Cancels come over the queue's control bus (queue/control-bus.ts). The API has made the task final before it
  * broadcasts, so a cancel only stops work: the delivery's own signal aborts (the sandbox kills its container,
- * the image chain stops at its next step) and the delivery is acked with nothing committed, counted under
- * its own outcome `cancelled`, apart from a shutdown's `abandoned` (which requeues).
+ * the image chain stops at its next step), the worker commits the cancel's own outcome (CANCELLED_ERROR, which
+ * the API answers as a repeat) and acks, counted under the outcome `cancelled`, apart from a shutdown's
+ * `abandoned` (which requeues). Committing it keeps the rule that an ack follows a recorded final commit: even
+ * a broadcast the API did not send cannot leave a task in progress with its message gone.
  */
 import type { Logger } from 'pino';
-import type { CommitRequest, TaskMessage, TaskType } from '../contract/task.js';
+import { CANCELLED_ERROR, type CommitRequest, type TaskMessage, type TaskType } from '../contract/task.js';
 import type { ControlMessage, ControlSubscription } from '../queue/control-bus.js';
 import type { QueueMetrics, SettlementOutcome } from '../queue/queue-metrics.js';
 import { type DecodedTaskMessage, decodeTaskMessage } from '../queue/task-message-codec.js';
@@ -46,7 +48,7 @@ type CommitResult = CommitAnswer | { kind: 'unavailable'; message: string };
 
 /** The task was final before this delivery's work: acked without doing it again. */
 const ALREADY_FINAL: Settlement = { decision: 'ack', outcome: 'already_final' };
-/** Its owner cancelled the task (final at the API already): the work stopped, nothing to commit. */
+/** Its owner cancelled the task (final at the API already): the work stopped, or never started. */
 const CANCELLED: Settlement = { decision: 'ack', outcome: 'cancelled' };
 
 /** How many cancels, and for how long, a worker remembers for deliveries that have not reached their handler. */
@@ -276,10 +278,7 @@ export class Worker {
       const done = cancelled.aborted ? CANCELLED : ALREADY_FINAL;
       return this.settle(running, { accepted: done, conflict: done }, log);
     }
-    if (cancelled.aborted) {
-      log.info('task cancelled before it started; acked without running it');
-      return CANCELLED;
-    }
+    if (cancelled.aborted) return this.stoppedByCancel(message, 'before it started', log);
 
     let outcome: TaskOutcome;
     const start = { at: performance.now() };
@@ -292,7 +291,7 @@ export class Worker {
       });
       assertOutcome(outcome);
     } catch (error) {
-      if (cancelled.aborted) return this.stoppedByCancel(log);
+      if (cancelled.aborted) return this.stoppedByCancel(message, 'while running', log);
       // The handler could not do the work now (or broke its contract): another delivery may succeed; the
       // delivery limit dead-letters a task that fails every time.
       log.warn({ err: error }, 'task handler failed; returning the task to the queue');
@@ -300,8 +299,8 @@ export class Worker {
     } finally {
       this.handlerStarts.delete(start);
     }
-    // Whatever the handler made of it, the task is final at the API already: a commit could only be refused.
-    if (cancelled.aborted) return this.stoppedByCancel(log);
+    // Whatever the handler made of it, the task is final at the API already: its result could only be refused.
+    if (cancelled.aborted) return this.stoppedByCancel(message, 'while running', log);
     if (this.abandon.signal.aborted) return { decision: 'requeue', outcome: 'abandoned' };
 
     const request: CommitRequest =
@@ -333,9 +332,15 @@ export class Worker {
     );
   }
 
-  private stoppedByCancel(log: Logger): Settlement {
-    log.info('task cancelled by its owner while running; stopped and acked');
-    return CANCELLED;
+  /** Reports the cancel's own outcome (a repeat at the API), then acks; requeues if the API is unreachable. */
+  private async stoppedByCancel(message: TaskMessage, when: string, log: Logger): Promise<Settlement> {
+    log.info(`task cancelled by its owner ${when}; stopped`);
+    const answer = await this.commit(
+      message,
+      { task_id: message.task_id, status: 'failed', error: CANCELLED_ERROR },
+      log,
+    );
+    return this.settle(answer, { accepted: CANCELLED, conflict: CANCELLED }, log);
   }
 
   /**

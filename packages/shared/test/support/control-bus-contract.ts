@@ -133,6 +133,14 @@ export function controlBusContract(factory: QueueFixtureFactory): void {
       if (broadcast) await api.control.broadcast(cancelOf(taskId));
     }
 
+    const commitsOf = (message: TaskMessage) =>
+      commits.commits.filter((c) => c.task_id === message.task_id).map((c) => [c.status, c.answer, c.body.error?.code]);
+    /** What a worker commits for a task cancelled while it ran: `running`, then the cancel's own outcome (a repeat). */
+    const CANCEL_REPORTED = [
+      ['running', 200, undefined],
+      ['failed', 200, 'cancelled'],
+    ];
+
     const settledAs = async (outcome: string) => {
       const pattern = new RegExp(`conveyor_task_processing_seconds_count\\{type="code",outcome="${outcome}"\\} (\\d+)`);
       return Number(pattern.exec(await fixture.registry.metrics())?.[1] ?? 0);
@@ -156,7 +164,7 @@ export function controlBusContract(factory: QueueFixtureFactory): void {
       return { handler, running: running.promise, stopped: stopped.promise, runs: () => runs };
     }
 
-    it('a running task: its handler’s signal aborts at the cancel; acked, not requeued, nothing committed', async () => {
+    it('a running task: its handler’s signal aborts at the cancel; the cancel reported (a repeat), acked, not requeued', async () => {
       const task = stoppable();
       await startWorker(task.handler);
       const message = await publish();
@@ -169,16 +177,12 @@ export function controlBusContract(factory: QueueFixtureFactory): void {
       await sleep(200);
       assert.equal(await fixture.readyCount('code'), 0, 'not requeued');
       assert.equal(task.runs(), 1, 'not run again');
-      assert.deepEqual(
-        commits.commits.filter((c) => c.task_id === message.task_id).map((c) => c.status),
-        ['running'],
-        'no final commit from the worker',
-      );
+      assert.deepEqual(commitsOf(message), CANCEL_REPORTED, 'the worker reports the cancel, nothing else');
       assert.equal(await settledAs('abandoned'), 0);
       assert.equal(await settledAs('handler_error'), 0);
     });
 
-    it('a handler that returns a result anyway after the cancel: acked as cancelled, the result not committed', async () => {
+    it('a handler that returns a result anyway after the cancel: the result is not committed', async () => {
       const running = deferred();
       await startWorker(async (_message, { signal }) => {
         running.resolve();
@@ -189,10 +193,7 @@ export function controlBusContract(factory: QueueFixtureFactory): void {
       await running.promise;
       await cancel(message.task_id);
       await waitUntil(async () => (await settledAs('cancelled')) === 1, 'the delivery is settled as cancelled');
-      assert.deepEqual(
-        commits.commits.filter((c) => c.task_id === message.task_id).map((c) => c.status),
-        ['running'],
-      );
+      assert.deepEqual(commitsOf(message), CANCEL_REPORTED);
     });
 
     it('a queued task never runs: its `running` commit answers 409 and it is acked', async () => {
@@ -206,10 +207,7 @@ export function controlBusContract(factory: QueueFixtureFactory): void {
       await cancel(first.task_id);
       await waitUntil(async () => (await settledAs('cancelled')) === 2, 'both settled as cancelled');
       assert.equal(busy.runs(), 1, 'the queued task’s handler never ran');
-      assert.deepEqual(
-        commits.commits.filter((c) => c.task_id === queued.task_id).map((c) => [c.status, c.answer]),
-        [['running', 409]],
-      );
+      assert.deepEqual(commitsOf(queued), [['running', 409, undefined]]);
       assert.equal(await fixture.readyCount('code'), 0);
     });
 
@@ -227,6 +225,8 @@ export function controlBusContract(factory: QueueFixtureFactory): void {
       await publish(message);
       await waitUntil(async () => (await settledAs('cancelled')) === 1, 'settled as cancelled');
       assert.equal(ran, false);
+      // Ack follows a recorded final commit even here: the task cannot be left in progress with its message gone.
+      assert.equal(commits.statusOf(message.task_id), 'failed');
     });
 
     it('a lost broadcast loses nothing: the work finishes, its final commit is 409, acked once', async () => {
@@ -245,13 +245,10 @@ export function controlBusContract(factory: QueueFixtureFactory): void {
       release.resolve();
       await waitUntil(async () => (await settledAs('already_final')) === 1, 'settled as already final');
       assert.equal(commits.statusOf(message.task_id), 'failed', 'the cancel stands');
-      assert.deepEqual(
-        commits.commits.filter((c) => c.task_id === message.task_id).map((c) => [c.status, c.answer]),
-        [
-          ['running', 200],
-          ['ready', 409],
-        ],
-      );
+      assert.deepEqual(commitsOf(message), [
+        ['running', 200, undefined],
+        ['ready', 409, undefined],
+      ]);
       await sleep(100);
       assert.equal(runs, 1);
       assert.equal(await fixture.readyCount('code'), 0);

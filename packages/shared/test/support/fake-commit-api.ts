@@ -6,7 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { CommitRequest, TaskMessage } from '@conveyor/shared';
+import { CANCELLED_ERROR, type CommitRequest, type TaskMessage } from '@conveyor/shared';
 
 export interface RecordedCommit {
   task_id: string;
@@ -61,7 +61,7 @@ export class FakeCommitApi {
     const task = this.tasks.get(taskId);
     if (task?.status !== 'in_progress') return false;
     task.status = 'failed';
-    task.finalBody = JSON.stringify(['failed', undefined, { code: 'cancelled', message: 'cancelled by its owner' }]);
+    task.finalBody = JSON.stringify(['failed', undefined, CANCELLED_ERROR]);
     return true;
   }
 
