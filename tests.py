@@ -468,6 +468,30 @@ def test_result_answers_202_while_the_task_runs(owner):
     assert finished_result(owner, task_id)["stdout"] == "late\n"
 
 
+def test_delete_cancels_a_running_task_for_its_owner_only(owner):
+    task_id = submit(owner, {"translator": "python3", "code": "while True:\n    pass\n", "limits": {"time_ms": 10000}})
+    stranger = new_user()
+    response = requests.delete(url(f"/task/{task_id}"), headers=stranger, timeout=HTTP_TIMEOUT)
+    assert response.status_code == 404, response.text
+    time.sleep(1)
+    started = time.monotonic()
+    for _ in range(2):  # repeating it is harmless: the same answer
+        response = requests.delete(url(f"/task/{task_id}"), headers=owner, timeout=HTTP_TIMEOUT)
+        assert response.status_code == 200, response.text
+        assert response.json()["status"] == "failed", response.text
+    assert wait_for(owner, task_id, allowed=("failed",))["status"] == "failed"
+    assert time.monotonic() - started < 5, "ended at the cancel, not at its 10 s time limit"
+    assert get_result(owner, task_id)["error"]["code"] == "cancelled"
+
+
+def test_delete_of_a_finished_task_is_409(owner, tasks):
+    task_id = tasks["code:python3"]
+    wait_for(owner, task_id)
+    response = requests.delete(url(f"/task/{task_id}"), headers=owner, timeout=HTTP_TIMEOUT)
+    assert response.status_code == 409, response.text
+    assert response.json()["error"]["code"] == "task_finished", response.text
+
+
 def image_result(owner, tasks, key: str) -> Picture:
     status = wait_for(owner, tasks[key])
     assert status["type"] == "image", status

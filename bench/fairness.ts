@@ -22,6 +22,7 @@ async function waitForB(cap: number, backlog: number): Promise<{ waitMs: number;
   const { app } = await createApiServer({
     config: readApiConfig({ BCRYPT_COST: '4', MAX_TASKS_IN_FLIGHT: String(cap) }),
     publisher: queue.publisher,
+    control: queue.control,
     logger: log,
     registry: new Registry(),
   });

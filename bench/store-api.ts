@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { createLogger, type TaskMessage, type TaskPublisher } from '@conveyor/shared';
+import { createInProcessControlBus, createLogger, type TaskMessage, type TaskPublisher } from '@conveyor/shared';
 import postgres from 'postgres';
 import { Registry } from 'prom-client';
 import { createApiServer } from '../packages/api/src/api-server.js';
@@ -43,6 +43,7 @@ async function measure(label: string, env: Record<string, string>) {
   const { app, waiters } = await createApiServer({
     config: readApiConfig({ BCRYPT_COST: '4', MAX_TASKS_IN_FLIGHT: '100000', LOG_LEVEL: 'silent', ...env }),
     publisher,
+    control: createInProcessControlBus(),
     logger: createLogger({ service: 'bench', level: 'silent' }),
     registry: new Registry(),
   });

@@ -3,7 +3,13 @@
  * housekeeping timers (expired sessions, finished tasks, throttle windows). main.ts and the all-in-one
  * launcher both start it through here; the task queue comes in from outside.
  */
-import { createInProcessWorkerQueries, type Logger, type TaskPublisher, type WorkerQueries } from '@conveyor/shared';
+import {
+  type ControlBus,
+  createInProcessWorkerQueries,
+  type Logger,
+  type TaskPublisher,
+  type WorkerQueries,
+} from '@conveyor/shared';
 import type { Registry } from 'prom-client';
 import { AccountService } from './accounts/account-service.js';
 import { LoginThrottle } from './accounts/login-throttle.js';
@@ -29,6 +35,8 @@ export interface ApiServerParts {
    * transport. Without it (unit tests, the OpenAPI generator) no worker ever answers.
    */
   queries?: WorkerQueries;
+  /** Where DELETE /task/{id} broadcasts cancels to the workers (the task queue's control bus). */
+  control: ControlBus;
   logger: Logger;
   registry: Registry;
   /** Readiness checks besides the queue's, for /readyz. */
@@ -38,7 +46,7 @@ export interface ApiServerParts {
 }
 
 export async function createApiServer(parts: ApiServerParts) {
-  const { config, publisher, logger, registry, readiness = {}, now = () => new Date() } = parts;
+  const { config, publisher, control, logger, registry, readiness = {}, now = () => new Date() } = parts;
   const queries = parts.queries ?? createInProcessWorkerQueries();
   const clock = () => now().getTime();
   const stores = await openStores(config, clock);
@@ -62,7 +70,7 @@ export async function createApiServer(parts: ApiServerParts) {
     config.sessionTtlMs,
     now,
   );
-  const tasks = new TaskService(store, publisher, logger, { maxInFlight: config.maxTasksInFlight }, now);
+  const tasks = new TaskService(store, publisher, control, logger, { maxInFlight: config.maxTasksInFlight }, now);
   const waiters = new TaskWaiters(stores.events, config.longPollWaiters);
   const languages = new LanguageCatalogue({ queries, log: logger });
   const app = await buildApp({

@@ -23,6 +23,7 @@ export async function startApi({ config, queue, logger, registry, readiness = {}
     config,
     publisher: queue.publisher,
     queries: queue.queries,
+    control: queue.control,
     logger,
     registry,
     readiness,

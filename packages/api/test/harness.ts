@@ -1,6 +1,13 @@
 /** Builds the API with RAM storage and a controllable publisher, for HTTP tests through `inject`. */
 import { crc32, deflateSync } from 'node:zlib';
-import { createLogger, PublishError, type TaskMessage, type TaskPublisher, type WorkerQueries } from '@conveyor/shared';
+import {
+  createInProcessControlBus,
+  createLogger,
+  PublishError,
+  type TaskMessage,
+  type TaskPublisher,
+  type WorkerQueries,
+} from '@conveyor/shared';
 import { Registry } from 'prom-client';
 import { createApiServer } from '../src/api-server.js';
 import { readApiConfig } from '../src/config.js';
@@ -53,9 +60,11 @@ export async function buildHarness(options: HarnessOptions = {}) {
     ...options.env,
   };
   const publisher = new RecordingPublisher();
+  const control = createInProcessControlBus();
   const { app, store, accounts, tasks, waiters } = await createApiServer({
     config: readApiConfig(env),
     publisher,
+    control,
     logger: createLogger({ service: 'api-test', level: 'silent', pretty: false }),
     registry: new Registry(),
     ...(options.now ? { now: options.now } : {}),
@@ -85,7 +94,7 @@ export async function buildHarness(options: HarnessOptions = {}) {
     return { task_id, token: message.commit_token };
   }
 
-  return { app, store, publisher, accounts, tasks, waiters, login, submitTask };
+  return { app, store, publisher, control, accounts, tasks, waiters, login, submitTask };
 }
 
 function chunk(type: string, data: Buffer): Buffer {

@@ -1,4 +1,7 @@
-/** POST /task, GET /status/{id}, GET /result/{id}, GET /tasks: a user's side of tasks (behind authentication). */
+/**
+ * POST /task, GET /status/{id}, GET /result/{id}, DELETE /task/{id}, GET /tasks: a user's side of tasks (behind
+ * authentication).
+ */
 
 import {
   fieldError,
@@ -17,7 +20,7 @@ import { errorResponse, sendError, sendFieldError } from '../http/api-error.js';
 import { chooseResultFormat } from './result-format.js';
 import { decodeCursor, encodeCursor } from './task-cursor.js';
 import { type IntakeLimits, parseTaskBody } from './task-intake.js';
-import type { TaskService } from './task-service.js';
+import type { CancelOutcome, TaskService } from './task-service.js';
 import type { TaskRecord } from './task-store.js';
 import { resultView, statusView } from './task-views.js';
 import type { TaskWaiters } from './task-waiters.js';
@@ -234,6 +237,43 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<TasksRoutesOptions> = async 
         return reply.type('image/png').send(Buffer.from(task.result, 'base64'));
       }
       return resultView(task);
+    },
+  );
+
+  app.delete(
+    '/task/:task_id',
+    {
+      schema: {
+        tags: ['tasks'],
+        summary: 'Cancel a task',
+        description:
+          "The owner's task ends at once as `failed` with error code `cancelled` (see GET /result). A queued task never runs; a running code task's container is killed within a second; a running image task stops at its next filter step. Repeating it gives the same answer.",
+        security,
+        params: TaskIdParams,
+        response: {
+          200: Type.Ref('TaskStatus', { description: 'cancelled (now or before): status failed, stage done' }),
+          ...unauthorized,
+          ...notFound,
+          ...errorResponse(
+            'the task is already finished (ready, or failed otherwise): nothing to cancel',
+            'task_finished',
+            'the task is already ready: there is nothing to cancel',
+          ),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { task_id } = request.params;
+      const outcome: CancelOutcome = isTaskId(task_id)
+        ? await tasks.cancel(task_id, request.account.id)
+        : { kind: 'not_found' };
+      if (outcome.kind === 'not_found') return sendError(reply, 'not_found', 'no such task');
+      if (outcome.kind === 'finished') {
+        const { status, error } = outcome.task;
+        const how = status === 'failed' && error ? `failed (${error.code})` : status;
+        return sendError(reply, 'task_finished', `the task is already ${how}: there is nothing to cancel`);
+      }
+      return statusView(outcome.task);
     },
   );
 

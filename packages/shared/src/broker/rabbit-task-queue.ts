@@ -20,6 +20,7 @@ import type {
   TaskQueue,
 } from '../queue/task-queue.js';
 import { openRabbitConnection } from './rabbit-connection.js';
+import { createRabbitControlBus } from './rabbit-control-bus.js';
 import { createRabbitTaskPublisher, type RabbitTaskPublisherOptions } from './rabbit-task-publisher.js';
 import { declareTopology, deleteTopology, queueDeclareParams } from './rabbit-topology.js';
 import { createRabbitWorkerQueries } from './rabbit-worker-queries.js';
@@ -108,6 +109,7 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
   };
   const publisher = createRabbitTaskPublisher(publisherOptions);
   const queries = createRabbitWorkerQueries(connection, topology, log);
+  const control = createRabbitControlBus({ connection, topology, log, confirmTimeoutMs: options.confirmTimeoutMs });
   const consumers = new Set<TaskConsumer>();
 
   function track(consumer: ReturnType<Connection['createConsumer']>, queue: string): TaskConsumer {
@@ -218,6 +220,7 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
     topology,
     publisher,
     queries,
+    control,
     consume,
     consumeDeadLetters,
     isReady: () => connection.ready,
@@ -230,6 +233,7 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
     async close() {
       await Promise.allSettled([...consumers].map((consumer) => consumer.close()));
       await queries.close();
+      await control.close();
       await parker?.close().catch(() => {});
       await publisher.close();
       await connection.close();

@@ -3,7 +3,8 @@
  * routing key `<type>`, with a delivery limit and a dead-letter exchange feeding one dead-letter queue per type,
  * and one parking queue per type where dead letters nobody can act on are kept for operators. Besides the
  * tasks, a small classic queue per worker kind that answers questions (`conveyor.catalogue.code`: the API asks,
- * one code worker answers to the question's reply-to; see queue/worker-queries.ts).
+ * one code worker answers to the question's reply-to; see queue/worker-queries.ts), and a fanout exchange for
+ * the control bus (cancels broadcast to every worker).
  * Pure data: the declarations are plain objects the rabbitmq-client methods take, so every process declares
  * exactly the same thing (a mismatch in queue arguments would make RabbitMQ refuse the declaration).
  */
@@ -37,7 +38,7 @@ export const DEFAULT_QUEUE_MAX_LENGTH = 10_000;
 
 export interface ExchangeDeclaration {
   exchange: string;
-  type: 'direct';
+  type: 'direct' | 'fanout';
   durable: true;
 }
 
@@ -59,6 +60,11 @@ export interface Topology {
   types: readonly TaskType[];
   taskExchange: string;
   deadLetterExchange: string;
+  /**
+   * The control bus (queue/control-bus.ts): a fanout every worker process binds its own exclusive,
+   * auto-delete, server-named queue to, so one message reaches all of them (a cancel).
+   */
+  controlExchange: string;
   workQueue(type: TaskType): string;
   deadLetterQueue(type: TaskType): string;
   /** Where the dead-letter consumer keeps dead letters it cannot act on (no task, a refused token). */
@@ -105,6 +111,7 @@ export function createTopology(options: TopologyOptions = {}): Topology {
   const types = options.types ?? TASK_TYPES;
   const taskExchange = `${prefix}conveyor.tasks`;
   const deadLetterExchange = `${prefix}conveyor.dlx`;
+  const controlExchange = `${prefix}conveyor.control`;
   const workQueue = (type: TaskType) => `${prefix}conveyor.tasks.${type}`;
   const deadLetterQueue = (type: TaskType) => `${prefix}conveyor.dead.${type}`;
   const parkingQueue = (type: TaskType) => `${prefix}conveyor.parked.${type}`;
@@ -165,6 +172,7 @@ export function createTopology(options: TopologyOptions = {}): Topology {
     types,
     taskExchange,
     deadLetterExchange,
+    controlExchange,
     workQueue,
     deadLetterQueue,
     parkingQueue,
@@ -172,6 +180,7 @@ export function createTopology(options: TopologyOptions = {}): Topology {
     exchanges: [
       { exchange: taskExchange, type: 'direct', durable: true },
       { exchange: deadLetterExchange, type: 'direct', durable: true },
+      { exchange: controlExchange, type: 'fanout', durable: true },
     ],
     queues: [
       ...types.map(parkingQueueDeclaration),

@@ -47,6 +47,13 @@ export const TaskErrorSchema = Type.Object({
 });
 export type TaskError = Static<typeof TaskErrorSchema>;
 
+/**
+ * A cancelled task's error (DELETE /task/{id}). The API commits it; a worker that stops a cancelled task
+ * commits the very same, which the API takes as a repeat, so the worker still acks only after a recorded final
+ * commit. Constant, so that every such commit has one digest.
+ */
+export const CANCELLED_ERROR: TaskError = { code: 'cancelled', message: 'cancelled by its owner' };
+
 /** Bump when the queue message changes incompatibly; workers fail messages with a version they do not know. */
 export const TASK_MESSAGE_SCHEMA_VERSION = 1;
 

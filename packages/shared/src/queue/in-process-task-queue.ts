@@ -9,6 +9,7 @@
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { TASK_TYPES, type TaskMessage, type TaskType } from '../contract/task.js';
+import { createInProcessControlBus } from './in-process-control-bus.js';
 import { createInProcessWorkerQueries } from './in-process-worker-queries.js';
 import type { QueueMetrics } from './queue-metrics.js';
 import { encodeTaskMessage } from './task-message-codec.js';
@@ -243,6 +244,7 @@ export function createInProcessTaskQueue(options: InProcessTaskQueueOptions = {}
     kind: 'in-process',
     publisher,
     queries,
+    control: createInProcessControlBus(),
     consume(type: TaskType, handler: DeliveryHandler, { prefetch }: ConsumeOptions) {
       if (closed) throw new Error('the in-process queue is closed');
       return track(queueOf(workQueues, type).addConsumer((message) => handler(toDelivery(message)), prefetch));

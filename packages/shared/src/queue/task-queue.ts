@@ -4,6 +4,7 @@
  * dead-letters it. Both implementations follow the semantics of a RabbitMQ quorum queue with a delivery limit.
  */
 import type { TaskType } from '../contract/task.js';
+import type { ControlBus } from './control-bus.js';
 import type { TaskPublisher } from './task-publisher.js';
 import type { WorkerQueries } from './worker-queries.js';
 
@@ -71,6 +72,8 @@ export interface TaskQueue {
   readonly publisher: TaskPublisher;
   /** Questions to the workers (their catalogue), on the same transport as the tasks. */
   readonly queries: WorkerQueries;
+  /** The broadcast beside the queue (cancels), on the same transport: a fanout on RabbitMQ, a set in-process. */
+  readonly control: ControlBus;
   consume(type: TaskType, handler: DeliveryHandler, options: ConsumeOptions): TaskConsumer;
   consumeDeadLetters(
     type: TaskType,

@@ -33,6 +33,8 @@ export const api = {
       `/status/${encodeURIComponent(taskId)}${waitSeconds ? `?wait=${waitSeconds}` : ''}`,
       signal ? { signal } : {},
     ),
+  /** Ends the task as failed/cancelled; 409 when it finished first. */
+  cancel: (taskId: string) => request<StatusView>('DELETE', `/task/${encodeURIComponent(taskId)}`),
   result: (taskId: string) => request<ResultView>('GET', `/result/${encodeURIComponent(taskId)}?format=json`),
   tasks: (cursor: string | undefined, limit: number) =>
     request<TaskPage>('GET', `/tasks?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`),

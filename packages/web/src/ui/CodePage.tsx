@@ -222,7 +222,7 @@ export function CodePage(props: { limits: ClientLimits }) {
           </div>
         </form>
         {taskId ? (
-          <ResultView status={task.status} result={task.result} trouble={task.trouble} regionRef={task.regionRef} />
+          <ResultView taskId={taskId} {...task} />
         ) : (
           <section class="card result placeholder" aria-labelledby="result-heading">
             <h2 id="result-heading">Result</h2>

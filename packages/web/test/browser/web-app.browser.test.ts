@@ -231,6 +231,23 @@ describe('the web app in Chromium', () => {
     await page.getByLabel('Time limit (ms)').fill('');
   });
 
+  test('Cancel task stops a running infinite loop: failed, cancelled, shown in place', async () => {
+    await setCode(page, 'while True:\n    pass\n');
+    await page.getByLabel('Time limit (ms)').fill('10000');
+    await page.getByRole('button', { name: 'Run' }).click();
+    const cancel = result(page).getByRole('button', { name: 'Cancel task' });
+    await cancel.waitFor({ timeout: TASK_TIMEOUT });
+    // The watch long-polls for the end, so the page may still say queued: give the loop time to start.
+    await page.waitForTimeout(1500);
+    const started = Date.now();
+    await cancel.click();
+    await verdict(page, 'failed');
+    await result(page).getByText('cancelled', { exact: true }).waitFor();
+    assert.ok(Date.now() - started < 5000, 'ended at the cancel, well before its 10 s time limit');
+    await assertAccessible(page, 'a cancelled task', problems);
+    await page.getByLabel('Time limit (ms)').fill('');
+  });
+
   test('a time limit outside the bounds from GET /limits is refused in the page, next to its field', async () => {
     await page.getByLabel('Time limit (ms)').fill('999999');
     await page.getByRole('button', { name: 'Run' }).click();
