@@ -14,6 +14,8 @@ export interface CodeProcessorConfig {
   sweepIntervalMs: number;
   /** The deployment label on sandbox containers: the sweeper touches only its own deployment's. */
   deployment: string;
+  /** Warm sandboxes kept started (sandbox-pool.ts); 0 turns the pool off. */
+  poolSize: number;
 }
 
 export function readCodeProcessorConfig(env: Record<string, string | undefined> = process.env): CodeProcessorConfig {
@@ -56,6 +58,7 @@ export function readCodeProcessorConfig(env: Record<string, string | undefined> 
     limits,
     sweepIntervalMs: read.setting(SETTINGS.SWEEP_INTERVAL),
     deployment,
+    poolSize: read.setting(SETTINGS.SANDBOX_POOL_SIZE, 'code-processor', worker.concurrency),
   };
   read.done();
   return config;

@@ -4,12 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { limitsForTask } from '../src/sandbox/limits.js';
-import { SandboxJob, type SandboxJobHooks } from '../src/sandbox/sandbox-job.js';
-import { TRANSLATOR_SPECS } from '../src/sandbox/translators.js';
+import type { ContainerCreateOptions } from 'dockerode';
+import type { SandboxJobHooks } from '../src/sandbox/sandbox-job.js';
+import { fakeJob } from './fake-job.js';
 import { FakeEngine, type FakeScript } from './fake-sandbox-engine.js';
 
-import { compiledPrelude, NO_COMPILE, trailer } from './supervisor-protocol.js';
+import { compiledPrelude, NO_COMPILE, readPlan, trailer } from './supervisor-protocol.js';
 
 const compiled = (status: number, stderr = '') => compiledPrelude(status, { stderr });
 
@@ -23,28 +23,7 @@ const prints =
     c.exit(0);
   };
 
-function job(
-  engine: FakeEngine,
-  options: { translator?: 'python3' | 'gcc'; memoryMb?: number; timeMs?: number; outputBytes?: number } = {},
-  hooks: SandboxJobHooks = {},
-) {
-  const limits = limitsForTask({ memory_mb: options.memoryMb, time_ms: options.timeMs });
-  if (options.outputBytes) limits.outputBytes = options.outputBytes;
-  return new SandboxJob(
-    engine,
-    {
-      taskId: 'task-1',
-      deployment: 'test',
-      workerId: 'worker-1',
-      image: 'conveyor-sandbox:test',
-      translator: TRANSLATOR_SPECS[options.translator ?? 'python3'],
-      code: 'print("hi")\n',
-      stdin: 'input',
-      limits,
-    },
-    hooks,
-  );
-}
+const job = fakeJob;
 
 describe('SandboxJob phases', () => {
   test('create: one labelled container with the first step memory; state created', async () => {
@@ -71,14 +50,19 @@ describe('SandboxJob phases', () => {
     ]);
   });
 
-  test('start: attaches before starting, sends source then input; state prepared', async () => {
+  test('start: attaches before starting, sends the plan, source then input; state prepared', async () => {
     const engine = new FakeEngine(prints(NO_COMPILE, 'hi\n'));
     const sandbox = job(engine);
     await sandbox.create();
     await sandbox.start();
     assert.equal(sandbox.state, 'prepared');
     assert.deepEqual(engine.last.calls.slice(0, 2), ['attach', 'start']);
-    assert.equal(Buffer.concat(engine.last.input).toString(), 'print("hi")\ninput');
+    const plan = readPlan(Buffer.concat(engine.last.input));
+    assert.equal(plan.env.MODE, 'stream');
+    assert.equal(plan.env.FILES, 'main.py:12');
+    assert.equal(plan.env.RUNS, '5:');
+    assert.deepEqual(plan.argv, ['0', 'python3', '-I', '-S', '-B', 'main.py']);
+    assert.equal(plan.rest.toString(), 'print("hi")\ninput');
     await sandbox.collect();
     await sandbox.remove();
   });
@@ -303,6 +287,47 @@ describe('SandboxJob.run removes the container whatever happened', () => {
     await assert.rejects(job(engine, {}, { signal: controller.signal }).run(), /shutting down/);
     assert.ok(!engine.last.calls.includes('start'));
     assert.ok(engine.last.wasRemoved);
+  });
+
+  test('with removeLater, a result goes out before the removal ends; a failure still waits for it', async () => {
+    let finishRemoval = () => {};
+    class SlowRemoval extends FakeEngine {
+      override async createContainer(spec: ContainerCreateOptions) {
+        const container = await super.createContainer(spec);
+        container.remove = () => {
+          container.calls.push('remove');
+          return new Promise<void>((resolve) => {
+            finishRemoval = resolve;
+          });
+        };
+        return container;
+      }
+    }
+    const handed: Promise<void>[] = [];
+    const ok = job(new SlowRemoval(prints(NO_COMPILE, 'hi\n')), {}, { removeLater: (r) => handed.push(r) });
+    assert.equal((await ok.run()).stdout, 'hi\n', 'the result, while the removal is still going');
+    assert.equal(handed.length, 1);
+    assert.equal(ok.state, 'executed');
+    finishRemoval();
+    await handed[0];
+    assert.equal(ok.state, 'cleaned_up');
+
+    const failing = new SlowRemoval(async (c) => {
+      await c.nextInput();
+      c.exit(70);
+    });
+    const failed = job(failing, {}, { removeLater: (r) => handed.push(r) }).run();
+    let settled = false;
+    failed
+      .catch(() => {})
+      .finally(() => {
+        settled = true;
+      });
+    while (!failing.last?.calls.includes('remove')) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(settled, false, 'a failed run waits for its removal');
+    finishRemoval();
+    await assert.rejects(failed, /sandbox failed before the program ran/);
+    assert.equal(handed.length, 1);
   });
 
   test('create fails: nothing to remove, the error comes through', async () => {

@@ -276,5 +276,7 @@ describe('sandbox runner', { concurrency: 3 }, () => {
 });
 
 test('no sandbox container is left after the suite', async () => {
+  // The last results went out while their containers were being removed: drain() waits for that.
+  assert.equal(await runner.drain(10_000), true);
   assert.deepEqual(await containersOf(workerId), []);
 });

@@ -34,3 +34,18 @@ export function testFrame(
   const total = outTotal < 0 ? Buffer.byteLength(stdout) : outTotal;
   return `\x1etest ${index} ${status} ${timeMs} ${timedOut} ${cpuMs} ${memoryKb} ${oom} ${total} ${Buffer.byteLength(stdout)} ${Buffer.byteLength(stderr)} ${Buffer.byteLength(stderr)}\n${stdout}${stderr}`;
 }
+
+/** What the host wrote on a supervisor's stdin: the plan (its environment and argv words), then the rest. */
+export function readPlan(input: Buffer): { env: Record<string, string>; argv: string[]; rest: Buffer } {
+  const length = Number(input.subarray(0, 10).toString('ascii'));
+  const [count, ...words] = input
+    .subarray(10, 10 + length)
+    .toString('utf8')
+    .split('\0');
+  const env = Object.fromEntries(
+    words
+      .splice(0, Number(count))
+      .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
+  );
+  return { env, argv: words, rest: input.subarray(10 + length) };
+}

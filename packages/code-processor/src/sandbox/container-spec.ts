@@ -3,9 +3,8 @@
  * Only a type comes from dockerode; building the options is pure.
  */
 import type { ContainerCreateOptions } from 'dockerode';
-import type { TaskSandboxLimits } from './limits.js';
-import type { SupervisorInvocation } from './supervisor-script.js';
-import { WORK_DIR } from './supervisor-script.js';
+import { limitsForTask, type SandboxLimitsConfig, type TaskSandboxLimits } from './limits.js';
+import { supervisorContainer, WORK_DIR } from './supervisor-script.js';
 
 /** Labels on every sandbox container, so that leftovers can be found by deployment, worker and task. */
 export const SANDBOX_LABEL = 'conveyor.sandbox';
@@ -13,6 +12,8 @@ export const SANDBOX_LABEL = 'conveyor.sandbox';
 export const DEPLOYMENT_LABEL = 'conveyor.deployment';
 export const TASK_ID_LABEL = 'conveyor.task_id';
 export const WORKER_ID_LABEL = 'conveyor.worker_id';
+/** On the warm pool's containers (sandbox-pool.ts): made before their task was known, so their task_id is empty. */
+export const POOLED_LABEL = 'conveyor.pooled';
 
 /**
  * Work directory room on top of the files limit: the source (64 KiB), the task's files (256 KiB, and a copy
@@ -24,30 +25,40 @@ export const WORK_DIR_OVERHEAD_BYTES = 4 * 1024 * 1024;
 /** The image's non-root user (see sandbox/Dockerfile). */
 export const SANDBOX_USER = '10001:10001';
 
+/** The limits a container is created with: the server's, the same for every task (but the memory, below). */
+export type ContainerLimits = Pick<TaskSandboxLimits, 'nanoCpus' | 'pids' | 'filesBytes' | 'openFiles'>;
+
 export interface ContainerSpecInput {
   image: string;
-  taskId: string;
+  /** The task's id; null for a pooled container, made before its task is known. */
+  taskId: string | null;
   deployment: string;
   workerId: string;
-  limits: TaskSandboxLimits;
-  supervisor: SupervisorInvocation;
+  limits: ContainerLimits;
   /** Memory for the first step: the compile limit for compiled languages, else the run limit. */
   memoryBytes: number;
 }
 
+/**
+ * The one spec of every sandbox, cold or pooled: nothing in it depends on the task but the labels and the
+ * memory (which a pooled container gets with `docker update` before its task starts), so the pool cannot
+ * loosen the lock-down (test/sandbox-pool.int.test.ts compares the two containers' inspect output).
+ */
 export function sandboxContainerSpec(input: ContainerSpecInput): ContainerCreateOptions {
   const { limits } = input;
+  const supervisor = supervisorContainer();
   return {
     Image: input.image,
-    Cmd: input.supervisor.cmd,
-    Env: input.supervisor.env,
+    Cmd: supervisor.cmd,
+    Env: supervisor.env,
     User: SANDBOX_USER,
     WorkingDir: WORK_DIR,
     Labels: {
       [SANDBOX_LABEL]: '1',
       [DEPLOYMENT_LABEL]: input.deployment,
-      [TASK_ID_LABEL]: input.taskId,
+      [TASK_ID_LABEL]: input.taskId ?? '',
       [WORKER_ID_LABEL]: input.workerId,
+      ...(input.taskId === null ? { [POOLED_LABEL]: '1' } : {}),
     },
     // The source and the program's input arrive on stdin (putArchive cannot write to a tmpfs or a read-only root).
     AttachStdin: true,
@@ -88,4 +99,19 @@ export function sandboxContainerSpec(input: ContainerSpecInput): ContainerCreate
       Init: false,
     },
   };
+}
+
+/**
+ * The warm pool's spec: the same as a cold container's, with no task, and the memory of a task that asks for
+ * none (the run limit; a compiled language's compile limit is the same by default). A task needing another
+ * limit gets it with `docker update` before its plan is sent.
+ */
+export function pooledSandboxSpec(input: {
+  image: string;
+  deployment: string;
+  workerId: string;
+  limits: SandboxLimitsConfig;
+}): ContainerCreateOptions {
+  const limits = limitsForTask({}, input.limits);
+  return sandboxContainerSpec({ ...input, taskId: null, limits, memoryBytes: limits.runMemoryBytes });
 }

@@ -40,3 +40,15 @@ export class SandboxEngineError extends Error {
     this.name = 'SandboxEngineError';
   }
 }
+
+/**
+ * A container of the warm pool: created with the sandbox spec, attached and started, its supervisor waiting
+ * for its task's plan on stdin. It serves one task, then is removed.
+ */
+export interface WarmSandbox {
+  container: SandboxContainer;
+  /** The attach stream, paused: nothing has been read from it (the supervisor says nothing before its plan). */
+  stream: Duplex;
+  /** The memory limit it was created with; a task that needs another gets it applied before it starts. */
+  memoryBytes: number;
+}

@@ -13,7 +13,7 @@ import { sandboxContainerSpec } from './container-spec.js';
 import { DockerStreamDemuxer } from './docker-stream-demuxer.js';
 import type { TaskSandboxLimits } from './limits.js';
 import { Observation, type StopReason } from './observation.js';
-import { type SandboxContainer, type SandboxEngine, SandboxEngineError } from './sandbox-engine.js';
+import { type SandboxContainer, type SandboxEngine, SandboxEngineError, type WarmSandbox } from './sandbox-engine.js';
 import { GO_ON, HOST_WAIT_MS, STOP, type SupervisorInvocation, supervisorInvocation } from './supervisor-script.js';
 import { compileCommand, type TranslatorSpec } from './translators.js';
 import { type CompileObservation, codeResult, judgeResult, type RunObservation, testResult } from './verdict.js';
@@ -48,6 +48,16 @@ export interface SandboxJobHooks {
   onContainer?: (id: string, alive: boolean) => void;
   /** Aborting stops the program and makes run() throw (the task goes back to the queue). */
   signal?: AbortSignal;
+  /**
+   * A started container waiting for its task (the warm pool), or null when there is none: create() then
+   * makes one (the cold path). Called once, by create().
+   */
+  takeWarm?: () => WarmSandbox | null;
+  /**
+   * When given, a run that has its result hands the container's removal here instead of waiting for it: the
+   * result goes out a Docker round trip sooner. A run that fails still waits (a retry must not race it).
+   */
+  removeLater?: (removal: Promise<void>) => void;
 }
 
 /** What collect() saw: the compile step (null when the translator does not compile) and the run (null when it never ran). */
@@ -84,6 +94,8 @@ export class SandboxJob {
   private currentState: SandboxJobState = 'new';
   private container: SandboxContainer | null = null;
   private stream: Duplex | null = null;
+  /** The container came from the warm pool: already attached and started. */
+  private warm = false;
   private drained: Promise<void> = Promise.resolve();
   private observation: Observation | null = null;
   private cancelTimer: () => void = () => {};
@@ -138,41 +150,64 @@ export class SandboxJob {
 
   /** All phases; the container is removed whatever happened. Throws when the sandbox itself failed. */
   async run(): Promise<CodeResult> {
-    await this.create();
+    let result: CodeResult;
     try {
+      await this.create();
       await this.start();
       const { compile, run, tests } = await this.collect();
       const { judge } = this.input;
-      return judge ? judgeResult(compile, tests, judge.tests, judge.compare) : codeResult(compile, run);
-    } finally {
+      result = judge ? judgeResult(compile, tests, judge.tests, judge.compare) : codeResult(compile, run);
+    } catch (error) {
       await this.remove();
+      throw error;
     }
+    const removal = this.remove();
+    if (this.hooks.removeLater) this.hooks.removeLater(removal);
+    else await removal;
+    return result;
   }
 
-  /** Creates the container (with the compile memory limit when the language compiles). */
+  /**
+   * Takes a warm container from the pool, with the first step's memory limit applied (`docker update`)
+   * when it was made with another; or creates one (the cold path). Memory for the first step: the compile
+   * limit when the language compiles.
+   */
   async create(): Promise<void> {
     this.expect('create', 'new');
     const { limits } = this.input;
-    const spec = sandboxContainerSpec({
-      image: this.input.image,
-      taskId: this.input.taskId,
-      deployment: this.input.deployment,
-      workerId: this.input.workerId,
-      limits,
-      supervisor: this.supervisor,
-      memoryBytes: this.compiles ? limits.compileMemoryBytes : limits.runMemoryBytes,
-    });
-    this.container = await this.engine.createContainer(spec);
-    this.enter('created');
+    const memoryBytes = this.compiles ? limits.compileMemoryBytes : limits.runMemoryBytes;
+    const warm = this.hooks.takeWarm?.() ?? null;
+    if (warm) {
+      this.warm = true;
+      this.stream = warm.stream;
+      this.container = warm.container;
+    } else {
+      const spec = sandboxContainerSpec({
+        image: this.input.image,
+        taskId: this.input.taskId,
+        deployment: this.input.deployment,
+        workerId: this.input.workerId,
+        limits,
+        memoryBytes,
+      });
+      this.container = await this.engine.createContainer(spec);
+    }
+    // Said before any await: a pooled container goes from the pool's set to the runner's with no gap a sweep could see.
     this.hooks.onContainer?.(this.container.id, true);
     this.hooks.signal?.addEventListener('abort', this.onAbort, { once: true });
+    // Before the plan is written, so the supervisor never starts the task under the pool's limit.
+    if (warm && warm.memoryBytes !== memoryBytes) await this.container.setMemory(memoryBytes);
+    this.enter('created');
     if (this.hooks.signal?.aborted) this.onAbort();
   }
 
-  /** Attaches, starts the container, sends the source and input, and arms the compile timer. */
+  /**
+   * Attaches and starts the container (a pooled one already is), sends the plan, the source and the input,
+   * and arms the compile timer.
+   */
   async start(): Promise<void> {
     const container = this.expect('start', 'created');
-    const stream = await container.attach();
+    const stream = this.warm && this.stream ? this.stream : await container.attach();
     this.stream = stream;
     this.drained = new Promise<void>((resolve) => {
       stream.once('end', resolve);
@@ -189,9 +224,11 @@ export class SandboxJob {
       if (event !== 'protocol_error') this.answerTests();
     });
     stream.on('data', (data: Buffer) => demuxer.push(data));
+    // The pool hands its stream over paused; resume() is harmless on a fresh one.
+    stream.resume();
     // An abort that came before the observation existed had nothing to stop yet.
     if (this.hooks.signal?.aborted) throw new Error(ABORTED_MESSAGE);
-    await container.start();
+    if (!this.warm) await container.start();
     stream.write(this.supervisor.input);
     this.enter('prepared');
     // Also bounds an interpreted language's start: the prelude comes before the run timer starts.
@@ -208,7 +245,9 @@ export class SandboxJob {
     this.cancelTimer();
     await Promise.race([this.drained, new Promise((resolve) => setTimeout(resolve, STREAM_DRAIN_MS))]);
     this.stream?.destroy();
-    const facts = await container.inspect();
+    const engineFacts = await container.inspect();
+    // A pooled container was started long before its task: the engine's start time says nothing of the task's.
+    const facts = this.warm ? { ...engineFacts, startedAtMs: null } : engineFacts;
     this.enter('executed');
 
     if (observation.stopReason === 'aborted' || observation.protocolError) {

@@ -1,13 +1,16 @@
 /**
- * Runs code tasks in sandboxes through the Docker Engine: one fresh container per task, retried when Docker
- * itself fails. Knows which containers are at work so the sweeper never removes one of them.
+ * Runs code tasks in sandboxes through the Docker Engine: one fresh container per task (a warm one from the
+ * pool when it has one), retried when Docker itself fails. Knows which containers are at work so the
+ * sweeper never removes one of them.
  */
 
 import { type CodeResult, type CodeTaskPayload, DEFAULT_COMPARE, type Logger, SETTINGS } from '@conveyor/shared';
 import type Docker from 'dockerode';
 import { DockerSandboxEngine } from './docker-sandbox-engine.js';
 import { DEFAULT_SANDBOX_LIMITS, limitsForTask, type SandboxLimitsConfig } from './limits.js';
+import type { SandboxEngine } from './sandbox-engine.js';
 import { SandboxJob } from './sandbox-job.js';
+import type { SandboxPool } from './sandbox-pool.js';
 import { TRANSLATOR_SPECS } from './translators.js';
 import { type TranslatorVersions, versionProbeJob, versionsOf } from './version-probe.js';
 
@@ -27,6 +30,10 @@ export interface SandboxRunnerOptions {
   attempts?: number;
   /** How long isReady() waits for Docker's answer. */
   pingTimeoutMs?: number;
+  /** The engine port; the Docker adapter on `docker` unless told (the pool shares it). */
+  engine?: SandboxEngine;
+  /** Warm containers, taken before creating one; none: every task takes the cold path. */
+  pool?: SandboxPool;
 }
 
 /** Thrown when the sandbox could not run at all, after every attempt: the task goes back to the queue. */
@@ -50,17 +57,19 @@ export class SandboxRunner {
   readonly deployment: string;
   readonly limits: SandboxLimitsConfig;
   private readonly docker: Docker;
-  private readonly engine: DockerSandboxEngine;
+  private readonly engine: SandboxEngine;
+  private readonly pool: SandboxPool | undefined;
   private readonly log: Logger | undefined;
   private readonly attempts: number;
   private readonly pingTimeoutMs: number;
   private readonly working = new Set<string>();
-  /** Runs not yet settled, their container's removal included. */
-  private readonly active = new Set<Promise<CodeResult>>();
+  /** Runs not yet settled, and the removals of the containers of runs that have their result. */
+  private readonly active = new Set<Promise<unknown>>();
 
   constructor(options: SandboxRunnerOptions) {
     this.docker = options.docker;
-    this.engine = new DockerSandboxEngine(options.docker);
+    this.engine = options.engine ?? new DockerSandboxEngine(options.docker);
+    this.pool = options.pool;
     this.workerId = options.workerId;
     this.deployment = options.deployment ?? DEFAULT_DEPLOYMENT;
     this.image = options.image ?? DEFAULT_SANDBOX_IMAGE;
@@ -72,7 +81,11 @@ export class SandboxRunner {
 
   /** Runs one task to its result. Throws SandboxUnavailableError only when the sandbox itself cannot run. */
   run(task: CodeTaskPayload, options: RunOptions): Promise<CodeResult> {
-    const work = this.runWithRetries(task, options);
+    return this.track(this.runWithRetries(task, options));
+  }
+
+  /** Counts a promise as work in progress until it settles (drain() waits for it). */
+  private track<T>(work: Promise<T>): Promise<T> {
     this.active.add(work);
     const forget = () => this.active.delete(work);
     work.then(forget, forget);
@@ -150,6 +163,9 @@ export class SandboxRunner {
           log: this.log,
           signal: options.signal,
           onContainer: (id, alive) => (alive ? this.working.add(id) : this.working.delete(id)),
+          takeWarm: () => this.pool?.take() ?? null,
+          // The result is sent while Docker removes the container; drain() still waits for the removal.
+          removeLater: (removal) => void this.track(removal),
         },
       );
       try {

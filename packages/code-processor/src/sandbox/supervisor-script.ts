@@ -4,8 +4,17 @@
  * Why Perl: it is in every Debian image (perl-base is essential), starts in ~2 ms, and, unlike a shell,
  * sees the raw wait status, so "killed by SIGSEGV" and "exit(139)" stay different.
  *
+ * The container's command and environment are the same for every task (supervisorContainer()): what a task
+ * needs arrives on stdin, so a container can be created and started before its task is known (the warm pool,
+ * sandbox-pool.ts), and a cold container and a pooled one are the same container.
+ *
  * Protocol (the host side lives in sandbox-output.ts and test-frames.ts):
- * - stdin: the bytes of each file of FILES (`name:length …`, the main source first), then for each run of
+ * - stdin, first: the plan, `<length, 10 digits>` and that many bytes of NUL-separated words: how many
+ *   environment entries follow, the entries (`MODE=stream`, `FILES=…`, the limits), then the compile argv's
+ *   length, the compile argv and the run argv (what the program's environment and the supervisor's @ARGV
+ *   were before). Until its first byte the supervisor waits without a deadline (a pooled container waits
+ *   for its task as long as its worker keeps it; EOF, the worker gone, ends it).
+ * - stdin, then: the bytes of each file of FILES (`name:length …`, the main source first), then for each run of
  *   RUNS (`stdinLength:argLength,argLength …`) its input and its arguments; then, if GATE=1, one byte the
  *   host sends once it has applied the run limits (the container may need other limits for the run).
  * - stdout, before any user code runs: the prelude, `\x1eprelude <compiled> <status> <outTotal> <outKept>
@@ -84,7 +93,8 @@ sub now_ms {
   $line =~ /^(\d+)\.(\d\d)/ or fail("cannot read the clock");
   return $1 * 1000 + $2 * 10;
 }
-my $deadline_all = now_ms() + $ENV{TOTAL_MS};
+# Set once the plan has arrived: the task's total time counts from then, not from the container's start.
+my $deadline_all;
 # The host is gone (stdin closed): nobody will read a result, so stop everything now.
 sub host_gone { kill 'KILL', -1; POSIX::_exit($ENV{HOST_GONE_EXIT}) }
 # Sleeps up to $ms or until stdin has bytes; returns what was read ('' if none). EOF on stdin ends it all.
@@ -194,6 +204,20 @@ sub fresh_run_dir {
     write_file("run/$name", $data // '', (stat($name))[2] & 0777);
   }
 }
+{
+  # Wait for the task, however long: EOF (the worker is gone) ends the container in stdin_bytes.
+  my $rin = ''; vec($rin, 0, 1) = 1;
+  1 until select(my $rout = $rin, undef, undef, undef) > 0;
+  my $length = read_exact(10);
+  $length =~ /^\d{10}$/ or fail("the plan has no length");
+  my ($env_count, @words) = split /\0/, read_exact($length + 0), -1;
+  for (1 .. $env_count) {
+    my ($name, $value) = split /=/, shift(@words), 2;
+    $ENV{$name} = $value;
+  }
+  @ARGV = @words;
+}
+$deadline_all = now_ms() + $ENV{TOTAL_MS};
 chdir($ENV{WORK_DIR}) or fail("cannot enter $ENV{WORK_DIR}: $!");
 for my $entry (split / /, $ENV{FILES}) {
   my ($name, $length) = split /:/, $entry;
@@ -242,12 +266,15 @@ for my $i (0 .. $#runs) {
 POSIX::_exit(0);
 `;
 
-export interface SupervisorInvocation {
-  /** The container's Cmd. */
+/** The container's command and environment: the same for every task (a task's own plan comes on stdin). */
+export interface SupervisorContainer {
   cmd: string[];
-  /** The container's Env (besides PATH and friends from the image). */
+  /** Besides PATH and friends from the image. */
   env: string[];
-  /** What to write to the container's stdin before anything else. */
+}
+
+export interface SupervisorInvocation {
+  /** What to write to the container's stdin: the plan, then the files, each run's input and arguments. */
   input: Buffer;
 }
 
@@ -279,27 +306,13 @@ export interface SupervisorPlan {
   stopGate: boolean;
 }
 
-export function supervisorInvocation(plan: SupervisorPlan): SupervisorInvocation {
+export function supervisorContainer(): SupervisorContainer {
   const syscalls = SYSCALLS[process.arch];
   if (syscalls === undefined) throw new Error(`the sandbox supervisor does not know prctl on ${process.arch}`);
-  if (plan.mode === 'stream' && plan.runs.length !== 1) throw new Error('a streamed sandbox runs exactly once');
-  const compile = plan.compile ?? [];
-  const runs = plan.runs.map((run) => ({ stdin: run.stdin, args: run.args.map((arg) => Buffer.from(arg, 'utf8')) }));
   return {
-    cmd: ['perl', '-e', SCRIPT, String(compile.length), ...compile, ...plan.run],
+    cmd: ['perl', '-e', SCRIPT],
     env: [
       `WORK_DIR=${WORK_DIR}`,
-      `MODE=${plan.mode}`,
-      // Names are the contract's plain relative paths: no space, no colon.
-      `FILES=${plan.files.map((file) => `${file.name}:${file.bytes.length}`).join(' ')}`,
-      `RUNS=${runs.map((run) => `${run.stdin.length}:${run.args.map((arg) => arg.length).join(',')}`).join(' ')}`,
-      `COPY=${plan.copy.join(' ')}`,
-      `OUTPUT_LIMIT=${plan.outputLimitBytes}`,
-      `GATE=${plan.gate ? 1 : 0}`,
-      `STOP_GATE=${plan.stopGate ? 1 : 0}`,
-      `COMPILE_MS=${plan.compileTimeMs}`,
-      `RUN_MS=${plan.runTimeMs}`,
-      `TOTAL_MS=${plan.totalTimeMs}`,
       `HOST_WAIT_MS=${HOST_WAIT_MS}`,
       `PRCTL_SYSCALL=${syscalls.prctl}`,
       `WAIT4_SYSCALL=${syscalls.wait4}`,
@@ -309,6 +322,38 @@ export function supervisorInvocation(plan: SupervisorPlan): SupervisorInvocation
       `TMPDIR=${WORK_DIR}`,
       `HOME=${WORK_DIR}`,
     ],
-    input: Buffer.concat([...plan.files.map((file) => file.bytes), ...runs.flatMap((run) => [run.stdin, ...run.args])]),
+  };
+}
+
+/** The plan's words hold no NUL: names are the contract's plain relative paths, argv words its allowlisted options. */
+const PLAN_LENGTH_DIGITS = 10;
+
+export function supervisorInvocation(plan: SupervisorPlan): SupervisorInvocation {
+  if (plan.mode === 'stream' && plan.runs.length !== 1) throw new Error('a streamed sandbox runs exactly once');
+  const compile = plan.compile ?? [];
+  const runs = plan.runs.map((run) => ({ stdin: run.stdin, args: run.args.map((arg) => Buffer.from(arg, 'utf8')) }));
+  const env = [
+    `MODE=${plan.mode}`,
+    // Names are the contract's plain relative paths: no space, no colon.
+    `FILES=${plan.files.map((file) => `${file.name}:${file.bytes.length}`).join(' ')}`,
+    `RUNS=${runs.map((run) => `${run.stdin.length}:${run.args.map((arg) => arg.length).join(',')}`).join(' ')}`,
+    `COPY=${plan.copy.join(' ')}`,
+    `OUTPUT_LIMIT=${plan.outputLimitBytes}`,
+    `GATE=${plan.gate ? 1 : 0}`,
+    `STOP_GATE=${plan.stopGate ? 1 : 0}`,
+    `COMPILE_MS=${plan.compileTimeMs}`,
+    `RUN_MS=${plan.runTimeMs}`,
+    `TOTAL_MS=${plan.totalTimeMs}`,
+  ];
+  const words = [String(env.length), ...env, String(compile.length), ...compile, ...plan.run];
+  if (words.some((word) => word.includes('\0'))) throw new Error('a sandbox plan word holds a NUL byte');
+  const body = Buffer.from(words.join('\0'), 'utf8');
+  return {
+    input: Buffer.concat([
+      Buffer.from(String(body.length).padStart(PLAN_LENGTH_DIGITS, '0'), 'ascii'),
+      body,
+      ...plan.files.map((file) => file.bytes),
+      ...runs.flatMap((run) => [run.stdin, ...run.args]),
+    ]),
   };
 }

@@ -464,6 +464,17 @@ export const SETTINGS = defineSettings({
     services: CODE,
     description: 'processes and threads per sandbox (cgroup pids limit)',
   },
+  SANDBOX_POOL_SIZE: {
+    group: 'Code sandbox',
+    kind: 'int',
+    default: 0,
+    defaultText: "the worker's `CONCURRENCY`",
+    min: 0,
+    max: 256,
+    services: CODE,
+    description:
+      'warm sandbox containers kept started, each waiting for one task (never reused); `0` = none, every task creates its own',
+  },
   OUTPUT_LIMIT_BYTES: {
     group: 'Code sandbox',
     kind: 'int',
