@@ -75,9 +75,23 @@ describe('LaneGate', () => {
     const running = granted(await gate.acquire('first'));
     const waiting = gate.acquire('rest');
     gate.close();
-    assert.equal((await waiting).kind, 'closed');
-    assert.equal((await gate.acquire('first')).kind, 'closed');
+    assert.equal((await waiting).kind, 'refused');
+    assert.equal((await gate.acquire('first')).kind, 'refused');
     running.release();
+  });
+
+  it('an aborted wait is refused and leaves the queue; the slot goes to the next waiter', async () => {
+    const gate = new LaneGate(1);
+    const running = granted(await gate.acquire('rest'));
+    const stale = new AbortController();
+    const aborted = gate.acquire('first', stale.signal);
+    const next = gate.acquire('rest');
+    stale.abort();
+    assert.equal((await aborted).kind, 'refused');
+    assert.equal(gate.waitingCount('first'), 0);
+    running.release();
+    granted(await next);
+    assert.equal((await gate.acquire('rest', stale.signal)).kind, 'refused', 'an already aborted signal');
   });
 
   it('refuses a slot count that is not a positive integer', () => {

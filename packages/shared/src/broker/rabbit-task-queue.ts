@@ -95,7 +95,14 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
   });
   // Whoever connects first declares everything; every reconnect declares again, in case the broker lost
   // it (a reset node) or an operator deleted a queue.
+  /**
+   * Aborted at every (re)connect: deliveries still waiting for a slot came on a channel that is gone (the
+   * broker has requeued them for a new one), so they must not start; see consume().
+   */
+  let sameConnection = new AbortController();
   connection.on('connection', () => {
+    sameConnection.abort();
+    sameConnection = new AbortController();
     declared = declareTopology(connection, topology);
     declared.catch((error: unknown) => log.error({ err: error }, 'declaring the RabbitMQ topology failed'));
   });
@@ -166,9 +173,15 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
         topology.workQueueBinding(type, lane),
         prefetch,
         async (message) => {
-          const slot = await gate.acquire(lane);
-          // Closing: the delivery was never handed to the handler; it goes back to its queue.
-          if (slot.kind === 'closed') return ConsumerStatus.REQUEUE;
+          const connected = sameConnection.signal;
+          const slot = await gate.acquire(lane, connected);
+          // Closing, or the channel it came on is gone: never handed to the handler, it goes back to its
+          // queue (on a lost channel the broker has already requeued it, and the nack goes nowhere).
+          if (slot.kind === 'refused') return ConsumerStatus.REQUEUE;
+          if (connected.aborted || !connection.ready) {
+            slot.release();
+            return ConsumerStatus.REQUEUE;
+          }
           try {
             return STATUS[await handler(toDelivery(message))];
           } finally {
