@@ -17,6 +17,7 @@ import {
   PublishError,
   TASK_LANES,
   type TaskHandler,
+  type TaskLane,
   type TaskMessage,
   type TaskQueue,
   Worker,
@@ -63,6 +64,20 @@ export function queueContract(factory: QueueFixtureFactory): void {
       { prefetch },
     );
     return { seen, order: seen.order, consumer };
+  }
+
+  /**
+   * On RabbitMQ, waits until the broker has handed the consumer all but `ready` of a lane's messages (they
+   * wait in the consumer for a slot). The in-process queue hands a message out only into a free slot, so
+   * there is nothing to wait for.
+   */
+  async function untilLaneHolds(lane: TaskLane, ready: number): Promise<void> {
+    if (fixture.kind !== 'rabbitmq') return;
+    await waitUntil(
+      async () => (await fixture.readyCount('code', 'work', lane)) === ready,
+      `${lane} lane: ${ready} ready`,
+    );
+    await sleep(50); // and for the client to take the delivery off the socket
   }
 
   describe('delivery semantics', () => {
@@ -208,7 +223,7 @@ export function queueContract(factory: QueueFixtureFactory): void {
       await waitUntil(() => order.length === 1, 'a backlog message is being handled');
       const first = codeMessage();
       await queue.publisher.publish(first, 'first');
-      await sleep(100);
+      await untilLaneHolds('first', 0);
       release.resolve('ack');
       await waitUntil(() => order.length === backlog.length + 1, 'every message is handled');
       await consumer.close();
@@ -230,10 +245,10 @@ export function queueContract(factory: QueueFixtureFactory): void {
         await queue.publisher.publish(restRunning, 'rest');
         for (const message of backlog) await queue.publisher.publish(message, 'rest');
         await waitUntil(() => order.length === 2, 'a rest-lane task runs in the second slot');
-        await sleep(100); // the consumer may now hold backlog[0], waiting for a slot
+        await untilLaneHolds('rest', backlog.length - 1); // backlog[0] waits in the consumer for a slot
         const next = codeMessage();
         await queue.publisher.publish(next, 'first');
-        await sleep(100);
+        await untilLaneHolds('first', 0);
         held.get(restRunning.task_id)!.resolve('ack');
         await waitUntil(() => order.length >= 3, 'the freed slot is taken');
         assert.equal(order[2], next.task_id, 'the first-lane message took the freed slot');
