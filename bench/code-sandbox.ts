@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { SandboxRunner } from '@conveyor/code-processor';
 import Docker from 'dockerode';
+import { type Figure, startBenchReport } from './bench-report.js';
 import { helloPrograms } from './hello-programs.js';
 
 const run = promisify(execFile);
@@ -30,7 +31,10 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-console.log(`median of ${RUNS} runs each, sequential, image ${image}`);
+const report = startBenchReport('code-sandbox', 'Sandbox latency: the SandboxRunner next to `docker run --rm`');
+const figures: Figure[] = [];
+const method = `median of ${RUNS} runs each, sequential, image ${image}`;
+console.log(method);
 for (const { name, task, dockerRun } of cases) {
   const viaRunner = async () => {
     const result = await runner.run(task, { taskId: randomUUID() });
@@ -50,7 +54,14 @@ for (const { name, task, dockerRun } of cases) {
   }
   const ours = median(runnerTimes);
   const baseline = median(dockerTimes);
+  figures.push({
+    name: `${name}, p50`,
+    value: ours,
+    unit: 'ms',
+    baseline: { name: 'docker run --rm', value: baseline },
+  });
   console.log(
     `${name.padEnd(14)} runner ${ours.toFixed(0).padStart(5)} ms   docker run --rm ${baseline.toFixed(0).padStart(5)} ms   ratio ${(ours / baseline).toFixed(2)}`,
   );
 }
+await report.write(method, figures);

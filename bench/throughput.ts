@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger, createRabbitTaskQueue } from '@conveyor/shared';
+import { startBenchReport } from './bench-report.js';
 import { benchUserHeaders } from './bench-user.js';
 import { rssMb, startService, stopService, TSX } from './service-process.js';
 
@@ -25,7 +26,13 @@ const dir = await mkdtemp(join(tmpdir(), 'conveyor-throughput-bench-'));
 const quantile = (values: number[], q: number) =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))]!;
 
-async function run(processes: number): Promise<string> {
+interface Run {
+  row: string;
+  tasksPerSecond: number;
+  p50: number;
+}
+
+async function run(processes: number): Promise<Run> {
   const prefix = `bench-tp-${process.pid}-${processes}.`;
   const env = { AMQP_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', LOG_PRETTY: '0' };
   const base = `http://127.0.0.1:${API_PORT}`;
@@ -78,7 +85,10 @@ async function run(processes: number): Promise<string> {
     const wall = performance.now() - started;
     sampling = false;
     await sampler;
-    return `| ${processes} × CONCURRENCY=${SANDBOXES / processes} | ${((TASKS * 1000) / wall).toFixed(1)} | ${quantile(latencies, 0.5).toFixed(0)} ms | ${quantile(latencies, 0.99).toFixed(0)} ms | ${peak.api.toFixed(0)} MB | ${peak.workers.toFixed(0)} MB |`;
+    const tasksPerSecond = (TASKS * 1000) / wall;
+    const p50 = quantile(latencies, 0.5);
+    const row = `| ${processes} × CONCURRENCY=${SANDBOXES / processes} | ${tasksPerSecond.toFixed(1)} | ${p50.toFixed(0)} ms | ${quantile(latencies, 0.99).toFixed(0)} ms | ${peak.api.toFixed(0)} MB | ${peak.workers.toFixed(0)} MB |`;
+    return { row, tasksPerSecond, p50 };
   } finally {
     await Promise.all(workers.map(stopService));
     await stopService(api);
@@ -103,14 +113,34 @@ async function waitReady(base: string, headers: Record<string, string>, created:
   }
 }
 
+const report = startBenchReport('throughput', 'Code-task throughput: two code-processors next to one');
 try {
   console.log(
     `# ${TASKS} python tasks (print(1)) submitted at once, ${SANDBOXES} sandboxes at a time (shared, loaded machine)\n`,
   );
   console.log('| code-processors | tasks/s | p50 | p99 | API peak RSS | workers peak RSS (sum) |');
   console.log('|---|---:|---:|---:|---:|---:|');
-  console.log(await run(1));
-  console.log(await run(2));
+  const one = await run(1);
+  console.log(one.row);
+  const two = await run(2);
+  console.log(two.row);
+  await report.write(
+    `${TASKS} python tasks (print(1)) submitted at once, ${SANDBOXES} sandboxes at a time: one code-processor with CONCURRENCY=${SANDBOXES}, then two with ${SANDBOXES / 2}; peak memory in the bench's output`,
+    [
+      {
+        name: 'two code-processors, tasks/s',
+        value: two.tasksPerSecond,
+        unit: 'tasks/s',
+        baseline: { name: 'one', value: one.tasksPerSecond },
+      },
+      {
+        name: 'two code-processors, latency p50',
+        value: two.p50,
+        unit: 'ms',
+        baseline: { name: 'one', value: one.p50 },
+      },
+    ],
+  );
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

@@ -37,6 +37,7 @@ describe('abuse: fairness between users (RabbitMQ)', () => {
     const { app } = await createApiServer({
       config: readApiConfig({ BCRYPT_COST: '4', MAX_TASKS_IN_FLIGHT: String(BACKLOG + 10) }),
       publisher: apiQueue.publisher,
+      control: apiQueue.control,
       logger: log,
       registry: new Registry(),
     });

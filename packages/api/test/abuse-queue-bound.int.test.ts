@@ -28,6 +28,7 @@ describe('abuse: the queue bound (RabbitMQ)', () => {
     const { app } = await createApiServer({
       config: readApiConfig({ BCRYPT_COST: '4', MAX_TASKS_IN_FLIGHT: '100' }),
       publisher: queue.publisher,
+      control: queue.control,
       logger: log,
       registry: new Registry(),
     });

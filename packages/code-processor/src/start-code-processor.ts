@@ -1,6 +1,7 @@
 /**
  * Starts the code-processor on a task queue: the sandbox runner on the Docker engine, the sweeper of this
- * worker's leftover containers, and the worker service that pauses while Docker is unreachable.
+ * worker's leftover containers, the worker service that pauses while Docker is unreachable, and the answers
+ * to the API's catalogue questions (the sandbox image's versions, for GET /languages).
  */
 import { hostname } from 'node:os';
 import { type Logger, startWorkerService, type TaskQueue } from '@conveyor/shared';
@@ -8,8 +9,10 @@ import Docker from 'dockerode';
 import type { Registry } from 'prom-client';
 import type { CodeProcessorConfig } from './config.js';
 import { createCodeTaskHandler } from './process-code-task.js';
+import { sandboxLimitsReport } from './sandbox/limits.js';
 import { SandboxRunner } from './sandbox/sandbox-runner.js';
 import { SandboxSweeper } from './sandbox/sandbox-sweeper.js';
+import { WorkerCatalogueService } from './worker-catalogue.js';
 
 /** How long shutdown waits for abandoned sandboxes to be removed (within the main's hard limit of grace + 10 s). */
 const SHUTDOWN_REMOVAL_MS = 8_000;
@@ -45,6 +48,13 @@ export async function startCodeProcessor({ config, queue, log, registry }: Start
   });
   // Not awaited: an engine that is down at start must not hold up the worker (its readiness waits for it).
   void sweeper.start(config.sweepIntervalMs);
+  const catalogue = new WorkerCatalogueService({
+    probe: (signal) => runner.probeVersions(signal),
+    limits: sandboxLimitsReport(config.limits),
+    queries: queue.queries,
+    log,
+  });
+  catalogue.start();
   const service = await startWorkerService({
     type: 'code',
     handler: createCodeTaskHandler(runner),
@@ -65,7 +75,10 @@ export async function startCodeProcessor({ config, queue, log, registry }: Start
   );
   return {
     ...service,
+    /** What this worker answers for GET /languages (null until the image's versions were read). */
+    catalogue: () => catalogue.current,
     close: async () => {
+      await catalogue.close();
       await service.close();
       // Work abandoned past the grace period is no longer awaited by the worker: its containers are removed
       // here, before the process exits (an aborted run stops its program at once).

@@ -76,8 +76,11 @@ describe('topology', () => {
       'x-max-length': 50,
     });
     assert.equal(topology.parkingQueue('code'), 'p.conveyor.parked.code');
-    // Per type: parking, dead-letter, and a work queue per lane.
-    assert.equal(topology.queues.length, 8);
+    // Per type: parking, dead-letter, and a work queue per lane; then the code workers' catalogue queue.
+    assert.equal(topology.queues.length, 9);
+    assert.equal(topology.catalogueQueue('code'), 'p.conveyor.catalogue.code');
+    assert.equal(topology.queues.at(-1)?.queue, 'p.conveyor.catalogue.code');
+    assert.equal(topology.catalogueQueueDeclaration('code').arguments['x-message-ttl'], 10_000);
     assert.throws(() => createTopology({ deliveryLimit: -1 }), /deliveryLimit/);
   });
 

@@ -12,6 +12,7 @@ import type { QueueMetrics } from '../queue/queue-metrics.js';
 import type { TaskLane } from '../queue/task-lane.js';
 import { encodeTaskMessage, TASK_MESSAGE_CONTENT_TYPE } from '../queue/task-message-codec.js';
 import { PublishError, type TaskPublisher } from '../queue/task-publisher.js';
+import { confirmWithin } from './confirm-within.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './message-size.js';
 import { queueDeclareParams } from './rabbit-topology.js';
 import type { Topology } from './topology.js';
@@ -87,15 +88,12 @@ export function createRabbitTaskPublisher(options: RabbitTaskPublisherOptions): 
       },
       body,
     );
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new PublishError(`RabbitMQ did not confirm the task message within ${confirmTimeoutMs} ms`)),
-        confirmTimeoutMs,
-      );
-    });
     try {
-      await Promise.race([sent, timedOut]);
+      await confirmWithin(
+        sent,
+        confirmTimeoutMs,
+        () => new PublishError(`RabbitMQ did not confirm the task message within ${confirmTimeoutMs} ms`),
+      );
       // The broker sends basic.return before the ack of an unroutable message, but the client emits the
       // return on a later macrotask than it resolves the confirm; wait one so the return is seen.
       await nextMacrotask();
@@ -119,10 +117,7 @@ export function createRabbitTaskPublisher(options: RabbitTaskPublisherOptions): 
         cause: error,
       });
     } finally {
-      clearTimeout(timer);
       inFlight.delete(message.task_id);
-      // A send abandoned by the timeout may still settle later; nobody awaits it any more.
-      sent.catch(() => {});
     }
   }
 

@@ -23,8 +23,10 @@ import type {
   TaskQueue,
 } from '../queue/task-queue.js';
 import { openRabbitConnection } from './rabbit-connection.js';
+import { createRabbitControlBus } from './rabbit-control-bus.js';
 import { createRabbitTaskPublisher, type RabbitTaskPublisherOptions } from './rabbit-task-publisher.js';
 import { declareTopology, deleteTopology, queueDeclareParams } from './rabbit-topology.js';
+import { createRabbitWorkerQueries } from './rabbit-worker-queries.js';
 import {
   createTopology,
   type QueueBinding,
@@ -116,6 +118,8 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
     maxMessageBytes: options.maxMessageBytes,
   };
   const publisher = createRabbitTaskPublisher(publisherOptions);
+  const queries = createRabbitWorkerQueries(connection, topology, log);
+  const control = createRabbitControlBus({ connection, topology, log, confirmTimeoutMs: options.confirmTimeoutMs });
   const consumers = new Set<TaskConsumer>();
 
   /** Closed with the queue; untracked when closed first. */
@@ -275,6 +279,8 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
     connection,
     topology,
     publisher,
+    queries,
+    control,
     consume,
     consumeDeadLetters,
     isReady: () => connection.ready,
@@ -286,6 +292,8 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
     deleteTopology: () => deleteTopology(connection, topology),
     async close() {
       await Promise.allSettled([...consumers].map((consumer) => consumer.close()));
+      await queries.close();
+      await control.close();
       await parker?.close().catch(() => {});
       await publisher.close();
       await connection.close();

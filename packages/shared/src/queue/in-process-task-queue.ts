@@ -10,6 +10,8 @@
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { TASK_TYPES, type TaskMessage, type TaskType } from '../contract/task.js';
+import { createInProcessControlBus } from './in-process-control-bus.js';
+import { createInProcessWorkerQueries } from './in-process-worker-queries.js';
 import type { QueueMetrics } from './queue-metrics.js';
 import type { TaskLane } from './task-lane.js';
 import { encodeTaskMessage } from './task-message-codec.js';
@@ -180,6 +182,7 @@ export function createInProcessTaskQueue(options: InProcessTaskQueueOptions = {}
   const workQueues = new Map<TaskType, MessageQueue>();
   const consumers = new Set<TaskConsumer>();
   let closed = false;
+  const queries = createInProcessWorkerQueries();
 
   for (const type of types) {
     // Nothing consumes the parking queue: what lands there stays for operators.
@@ -260,6 +263,8 @@ export function createInProcessTaskQueue(options: InProcessTaskQueueOptions = {}
   return {
     kind: 'in-process',
     publisher,
+    queries,
+    control: createInProcessControlBus(),
     consume(type: TaskType, handler: DeliveryHandler, { prefetch }: ConsumeOptions) {
       if (closed) throw new Error('the in-process queue is closed');
       return track(queueOf(workQueues, type).addConsumer((message) => handler(toDelivery(message)), prefetch));
@@ -285,6 +290,7 @@ export function createInProcessTaskQueue(options: InProcessTaskQueueOptions = {}
       queueOf(which === 'work' ? workQueues : which === 'dead' ? deadQueues : parkingQueues, type).depth(lane),
     async close() {
       closed = true;
+      queries.close();
       await Promise.allSettled([...consumers].map((consumer) => consumer.close()));
     },
   };

@@ -8,7 +8,9 @@
  * bound, and dead-letters to the type's one dead-letter queue.
  */
 import type { TaskType } from '../contract/task.js';
+import type { ControlBus } from './control-bus.js';
 import type { TaskPublisher } from './task-publisher.js';
+import type { WorkerQueries } from './worker-queries.js';
 
 /** One delivery of a message to a consumer. */
 export interface Delivery {
@@ -76,6 +78,10 @@ export interface TaskQueue {
   /** `rabbitmq` or `in-process`, for the log line that says which queue is in use. */
   readonly kind: 'rabbitmq' | 'in-process';
   readonly publisher: TaskPublisher;
+  /** Questions to the workers (their catalogue), on the same transport as the tasks. */
+  readonly queries: WorkerQueries;
+  /** The broadcast beside the queue (cancels), on the same transport: a fanout on RabbitMQ, a set in-process. */
+  readonly control: ControlBus;
   /**
    * Consumes both lanes of `type`: with a backlog in the rest lane, a first-lane message is handled next
    * (as soon as a slot frees), never behind the backlog.

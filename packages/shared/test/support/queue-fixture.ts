@@ -37,6 +37,8 @@ export interface QueueFixtureOptions {
   deliveryLimit?: number;
   /** Each work queue's bound (x-max-length); the topology's default when unset, unbounded in-process. */
   maxLength?: number;
+  /** The broker's name prefix (RabbitMQ only); a fresh uniquePrefix() unless given. */
+  prefix?: string;
 }
 
 export type QueueFixtureFactory = (options?: QueueFixtureOptions) => Promise<QueueFixture>;
@@ -64,18 +66,21 @@ export const inProcessFixture: QueueFixtureFactory = async ({ deliveryLimit = 2,
 let runCounter = 0;
 
 /**
- * A unique name prefix per test so runs never see each other's queues; it starts with TEST_QUEUE_PREFIX
- * (default `test`), so whoever shares the broker can tell whose leftovers are whose.
+ * A unique name prefix per test so runs never see each other's queues; it starts with `word`, or else
+ * TEST_QUEUE_PREFIX (default `test`), so whoever shares the broker can tell whose leftovers are whose.
  */
-export function uniquePrefix(): string {
-  return `${process.env.TEST_QUEUE_PREFIX ?? 'test'}-${process.pid}-${Date.now().toString(36)}-${++runCounter}.`;
+export function uniquePrefix(word = process.env.TEST_QUEUE_PREFIX ?? 'test'): string {
+  return `${word}-${process.pid}-${Date.now().toString(36)}-${++runCounter}.`;
 }
 
-export const rabbitFixture: QueueFixtureFactory = async ({ deliveryLimit = 2, maxLength } = {}) => {
+export const rabbitFixture: QueueFixtureFactory = async ({
+  deliveryLimit = 2,
+  maxLength,
+  prefix = uniquePrefix(),
+} = {}) => {
   const registry = new Registry();
   const metrics = queueMetrics(registry);
   const log = testLog();
-  const prefix = uniquePrefix();
   const topology = createTopology({ prefix, deliveryLimit, maxLength });
   const admin = new Connection({ url: AMQP_URL, connectionName: `${prefix}admin` });
   admin.on('error', () => {});
