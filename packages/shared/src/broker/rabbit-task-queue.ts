@@ -2,8 +2,8 @@
  * The TaskQueue on RabbitMQ: one connection that reconnects by itself, the topology declared at every
  * (re)connect, a confirming publisher, and consumers (rabbitmq-client's Consumer, which re-declares its
  * queue and resubscribes after a connection loss). A task consumer is two of them, one per lane, sharing
- * one LaneGate of `prefetch` slots that serves the first lane first. Unacked deliveries of a lost connection are returned to
- * the queue by the broker and redelivered, with their delivery count raised.
+ * one LaneGate of `prefetch` slots that serves the first lane first. Unacked deliveries of a lost connection
+ * are returned to the queue by the broker and redelivered, with their delivery count raised.
  */
 import type { Logger } from 'pino';
 import type { AsyncMessage, Connection, Publisher } from 'rabbitmq-client';

@@ -2,8 +2,8 @@
  * The TaskQueue inside one process, for running Conveyor without RabbitMQ (the embedded mode). It keeps the
  * semantics the worker runtime relies on, modelled on a RabbitMQ quorum queue: FIFO per task type and lane
  * (a consumer takes the first lane before the rest lane, as a RabbitMQ consumer's LaneGate does), a
- * prefetch window per consumer over both lanes, a requeued message goes back to the head of its queue with its delivery
- * count raised, a message returned more than `deliveryLimit` times or rejected goes to its type's
+ * prefetch window per consumer over both lanes, a requeued message goes back to the head of its lane with
+ * its delivery count raised, a message returned more than `deliveryLimit` times or rejected goes to its type's
  * dead-letter queue, and a dead letter the consumer parks goes to its type's parking queue. Messages live in memory only: a process restart loses what was queued (RabbitMQ is the
  * durable option).
  */
