@@ -107,3 +107,4 @@ bench:
 	nice node --conditions=conveyor-src --import tsx bench/store-api.ts
 	nice node --conditions=conveyor-src --import tsx bench/image-stages.ts
 	nice node --conditions=conveyor-src --import tsx bench/throughput.ts
+	nice node --conditions=conveyor-src --import tsx bench/fairness.ts

@@ -53,6 +53,29 @@ describe('abuse: per-user tasks in flight', () => {
     assert.equal(h.publisher.published.length, 20);
   });
 
+  test("a user's task goes to the first lane only when they had nothing else in flight", async () => {
+    const h = await buildHarness({ maxTasksInFlight: 20 });
+    const a = await h.login();
+    const b = await h.login();
+    const post = async (auth: Record<string, string>) => (await h.submitTask(auth)).task_id;
+    const backlog = [await post(a.auth), await post(a.auth), await post(a.auth)];
+    const bFirst = await h.submitTask(b.auth);
+    assert.deepEqual(
+      [...backlog, bFirst.task_id].map((id) => h.publisher.lanes.get(id)),
+      ['first', 'rest', 'rest', 'first'],
+    );
+    // Once B's task is final, B has nothing in flight again: the next one is first-lane too.
+    const done = await h.app.inject({
+      method: 'POST',
+      url: '/commit',
+      headers: { authorization: `Bearer ${bFirst.token}` },
+      payload: { task_id: bFirst.task_id, status: 'ready', result: codeResult() },
+    });
+    assert.equal(done.statusCode, 200);
+    assert.equal(h.publisher.lanes.get(await post(b.auth)), 'first');
+    assert.equal(h.publisher.lanes.get(await post(a.auth)), 'rest');
+  });
+
   test('a publish that fails frees its place again', async () => {
     const h = await buildHarness({ maxTasksInFlight: 1 });
     const { auth } = await h.login();

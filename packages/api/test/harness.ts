@@ -4,6 +4,7 @@ import {
   createInProcessControlBus,
   createLogger,
   PublishError,
+  type TaskLane,
   type TaskMessage,
   type TaskPublisher,
   type WorkerQueries,
@@ -15,10 +16,13 @@ import { readApiConfig } from '../src/config.js';
 /** Records what the API publishes; set `failing` to make publishing fail as a refused confirm would. */
 export class RecordingPublisher implements TaskPublisher {
   readonly published: TaskMessage[] = [];
+  /** The lane of each published message, by task id. */
+  readonly lanes = new Map<string, TaskLane>();
   failing = false;
-  async publish(message: TaskMessage): Promise<void> {
+  async publish(message: TaskMessage, lane: TaskLane = 'rest'): Promise<void> {
     if (this.failing) throw new PublishError('confirm refused');
     this.published.push(message);
+    this.lanes.set(message.task_id, lane);
   }
   isReady(): boolean {
     return !this.failing;

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import {
   type ControlBus,
   isTaskId,
+  laneFor,
   PublishError,
   TASK_MESSAGE_SCHEMA_VERSION,
   type TaskMessage,
@@ -64,15 +65,18 @@ export class TaskService {
   /**
    * Stores the task as queued, then publishes it; resolves only once the queue has confirmed. If publishing
    * fails, the task is removed again (it was never handed to a worker) and PublishError propagates. An owner
-   * at the in-flight cap gets `too_many_in_flight` and nothing is stored.
+   * at the in-flight cap gets `too_many_in_flight` and nothing is stored. The task goes to the queue's first
+   * lane when its owner had nothing else in flight (task-lane.ts), so another user's backlog does not hold it.
    */
   async create(ownerId: string, task: TaskPayload): Promise<CreateOutcome> {
     const id = randomUUID();
     const commitToken = commitTokenFor(id, newToken());
     const record = this.newRecord(id, ownerId, task, commitToken);
-    if ((await this.store.createWithinCap(record, this.options.maxInFlight)) === 'too_many_in_flight') {
+    const admission = await this.store.createWithinCap(record, this.options.maxInFlight);
+    if (admission.kind === 'too_many_in_flight') {
       return { kind: 'too_many_in_flight', max: this.options.maxInFlight };
     }
+    const lane = laneFor(admission.inFlightBefore);
     const createdAt = record.createdAt;
     const message = {
       schema_version: TASK_MESSAGE_SCHEMA_VERSION,
@@ -82,13 +86,13 @@ export class TaskService {
       ...task,
     } as TaskMessage;
     try {
-      await this.publisher.publish(message);
+      await this.publisher.publish(message, lane);
     } catch (error) {
       await this.store.delete(record.id);
       this.log.warn({ task_id: record.id, err: error }, 'publish failed; task withdrawn');
       throw error instanceof PublishError ? error : new PublishError('publish failed', { cause: error });
     }
-    this.log.info({ task_id: record.id, type: record.type, owner: ownerId }, 'task queued');
+    this.log.info({ task_id: record.id, type: record.type, owner: ownerId, lane }, 'task queued');
     return { kind: 'created', task: record };
   }
 

@@ -203,9 +203,29 @@ export function taskStoreContract(factory: TaskStoreFactory): void {
       const outcomes = await Promise.all(
         Array.from({ length: 10 }, () => store.createWithinCap(newTask({ ownerId: owner }), 4)),
       );
-      assert.equal(outcomes.filter((o) => o === 'created').length, 4);
-      assert.equal(outcomes.filter((o) => o === 'too_many_in_flight').length, 6);
+      const created = outcomes.flatMap((o) => (o.kind === 'created' ? [o.inFlightBefore] : []));
+      // Each admitted one saw the ones admitted before it: 0, 1, 2, 3 (the lane decision rests on this).
+      assert.deepEqual(
+        created.sort((a, b) => a - b),
+        [0, 1, 2, 3],
+      );
+      assert.equal(outcomes.filter((o) => o.kind === 'too_many_in_flight').length, 6);
       assert.equal(await store.countInFlight(owner), 4);
+    });
+
+    it('createWithinCap says how many of the owner’s tasks were in flight before it: 0 again once they end', async () => {
+      const owner = randomUUID();
+      const first = newTask({ ownerId: owner });
+      assert.deepEqual(await store.createWithinCap(first, 20), { kind: 'created', inFlightBefore: 0 });
+      assert.deepEqual(await store.createWithinCap(newTask(), 20), { kind: 'created', inFlightBefore: 0 });
+      const second = newTask({ ownerId: owner });
+      assert.deepEqual(await store.createWithinCap(second, 20), { kind: 'created', inFlightBefore: 1 });
+      await store.commit(first.id, { status: 'ready', result: { ok: true } }, at(1));
+      await store.commit(second.id, { status: 'failed', error: { code: 'x', message: 'y' } }, at(2));
+      assert.deepEqual(await store.createWithinCap(newTask({ ownerId: owner }), 20), {
+        kind: 'created',
+        inFlightBefore: 0,
+      });
     });
   });
 

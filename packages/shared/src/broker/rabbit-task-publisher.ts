@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Connection } from 'rabbitmq-client';
 import type { TaskMessage } from '../contract/task.js';
 import type { QueueMetrics } from '../queue/queue-metrics.js';
+import type { TaskLane } from '../queue/task-lane.js';
 import { encodeTaskMessage, TASK_MESSAGE_CONTENT_TYPE } from '../queue/task-message-codec.js';
 import { PublishError, type TaskPublisher } from '../queue/task-publisher.js';
 import { confirmWithin } from './confirm-within.js';
@@ -57,7 +58,7 @@ export function createRabbitTaskPublisher(options: RabbitTaskPublisherOptions): 
   });
   publisher.on('retry', (error: unknown) => log.warn({ err: error }, 'publish failed; retrying once'));
 
-  async function publish(message: TaskMessage): Promise<void> {
+  async function publish(message: TaskMessage, lane: TaskLane = 'rest'): Promise<void> {
     const type = message.type;
     if (closed) throw new PublishError('the task publisher is closed');
     if (!connection.ready) {
@@ -77,7 +78,7 @@ export function createRabbitTaskPublisher(options: RabbitTaskPublisherOptions): 
     const sent = publisher.send(
       {
         exchange: topology.taskExchange,
-        routingKey: type,
+        routingKey: topology.routingKey(type, lane),
         mandatory: true,
         durable: true, // persistent: deliveryMode 2
         messageId: message.task_id,
@@ -97,7 +98,9 @@ export function createRabbitTaskPublisher(options: RabbitTaskPublisherOptions): 
       // return on a later macrotask than it resolves the confirm; wait one so the return is seen.
       await nextMacrotask();
       if (entry.returned) {
-        throw new PublishError(`no queue is bound for task type ${type} on exchange ${topology.taskExchange}`);
+        throw new PublishError(
+          `no queue is bound for task type ${type} (${lane} lane) on exchange ${topology.taskExchange}`,
+        );
       }
       metrics?.confirmed.inc({ type });
     } catch (error) {
@@ -105,7 +108,7 @@ export function createRabbitTaskPublisher(options: RabbitTaskPublisherOptions): 
       if (error instanceof PublishError) throw error;
       // The work queues are declared with x-max-length + reject-publish: a nack means the queue is full.
       if ((error as { code?: unknown }).code === 'NACK') {
-        throw new PublishError(`the ${type} queue is full (the broker refused the message)`, {
+        throw new PublishError(`the ${type} queue's ${lane} lane is full (the broker refused the message)`, {
           cause: error,
           queueFull: true,
         });

@@ -1,7 +1,9 @@
 /**
- * The RabbitMQ topology: one durable direct exchange for tasks, one quorum queue per task type bound by
- * routing key `<type>`, with a delivery limit and a dead-letter exchange feeding one dead-letter queue per type,
- * and one parking queue per type where dead letters nobody can act on are kept for operators. Besides the
+ * The RabbitMQ topology: one durable direct exchange for tasks, two quorum work queues per task type, one per
+ * lane (task-lane.ts): `conveyor.tasks.<type>` (the rest lane, routing key `<type>`) and
+ * `conveyor.tasks.<type>.first` (the first lane, routing key `<type>.first`), alike in everything else: a
+ * delivery limit and a dead-letter exchange feeding one dead-letter queue per type, and one parking queue per
+ * type where dead letters nobody can act on are kept for operators. Besides the
  * tasks, a small classic queue per worker kind that answers questions (`conveyor.catalogue.code`: the API asks,
  * one code worker answers to the question's reply-to; see queue/worker-queries.ts), and a fanout exchange for
  * the control bus (cancels broadcast to every worker).
@@ -9,6 +11,7 @@
  * exactly the same thing (a mismatch in queue arguments would make RabbitMQ refuse the declaration).
  */
 import { TASK_TYPES, type TaskType } from '../contract/task.js';
+import { TASK_LANES, type TaskLane } from '../queue/task-lane.js';
 
 export interface TopologyOptions {
   /**
@@ -65,7 +68,10 @@ export interface Topology {
    * auto-delete, server-named queue to, so one message reaches all of them (a cancel).
    */
   controlExchange: string;
-  workQueue(type: TaskType): string;
+  /** A lane's work queue; the rest lane's when no lane is named (the queue tasks used before lanes). */
+  workQueue(type: TaskType, lane?: TaskLane): string;
+  /** The routing key that reaches a lane's work queue on the task exchange. */
+  routingKey(type: TaskType, lane: TaskLane): string;
   deadLetterQueue(type: TaskType): string;
   /** Where the dead-letter consumer keeps dead letters it cannot act on (no task, a refused token). */
   parkingQueue(type: TaskType): string;
@@ -78,8 +84,8 @@ export interface Topology {
    */
   queues: QueueDeclaration[];
   bindings: QueueBinding[];
-  workQueueDeclaration(type: TaskType): QueueDeclaration;
-  workQueueBinding(type: TaskType): QueueBinding;
+  workQueueDeclaration(type: TaskType, lane?: TaskLane): QueueDeclaration;
+  workQueueBinding(type: TaskType, lane?: TaskLane): QueueBinding;
   deadLetterQueueDeclaration(type: TaskType): QueueDeclaration;
   deadLetterQueueBinding(type: TaskType): QueueBinding;
   parkingQueueDeclaration(type: TaskType): QueueDeclaration;
@@ -112,13 +118,16 @@ export function createTopology(options: TopologyOptions = {}): Topology {
   const taskExchange = `${prefix}conveyor.tasks`;
   const deadLetterExchange = `${prefix}conveyor.dlx`;
   const controlExchange = `${prefix}conveyor.control`;
-  const workQueue = (type: TaskType) => `${prefix}conveyor.tasks.${type}`;
+  const workQueue = (type: TaskType, lane: TaskLane = 'rest') =>
+    lane === 'rest' ? `${prefix}conveyor.tasks.${type}` : `${prefix}conveyor.tasks.${type}.${lane}`;
+  const routingKey = (type: TaskType, lane: TaskLane) => (lane === 'rest' ? type : `${type}.${lane}`);
   const deadLetterQueue = (type: TaskType) => `${prefix}conveyor.dead.${type}`;
   const parkingQueue = (type: TaskType) => `${prefix}conveyor.parked.${type}`;
   const catalogueQueue = (type: TaskType) => `${prefix}conveyor.catalogue.${type}`;
 
-  const workQueueDeclaration = (type: TaskType): QueueDeclaration => ({
-    queue: workQueue(type),
+  // Both lanes alike: the same delivery limit, dead-letter queue (by the type's routing key) and bound.
+  const workQueueDeclaration = (type: TaskType, lane: TaskLane = 'rest'): QueueDeclaration => ({
+    queue: workQueue(type, lane),
     durable: true,
     arguments: {
       'x-queue-type': 'quorum',
@@ -155,11 +164,13 @@ export function createTopology(options: TopologyOptions = {}): Topology {
       'x-overflow': 'drop-head',
     },
   });
-  const workQueueBinding = (type: TaskType): QueueBinding => ({
-    queue: workQueue(type),
+  const workQueueBinding = (type: TaskType, lane: TaskLane = 'rest'): QueueBinding => ({
+    queue: workQueue(type, lane),
     exchange: taskExchange,
-    routingKey: type,
+    routingKey: routingKey(type, lane),
   });
+  const everyLane = <T>(make: (type: TaskType, lane: TaskLane) => T) =>
+    types.flatMap((type) => TASK_LANES.map((lane) => make(type, lane)));
   const deadLetterQueueBinding = (type: TaskType): QueueBinding => ({
     queue: deadLetterQueue(type),
     exchange: deadLetterExchange,
@@ -174,6 +185,7 @@ export function createTopology(options: TopologyOptions = {}): Topology {
     deadLetterExchange,
     controlExchange,
     workQueue,
+    routingKey,
     deadLetterQueue,
     parkingQueue,
     catalogueQueue,
@@ -185,10 +197,10 @@ export function createTopology(options: TopologyOptions = {}): Topology {
     queues: [
       ...types.map(parkingQueueDeclaration),
       ...types.map(deadLetterQueueDeclaration),
-      ...types.map(workQueueDeclaration),
+      ...everyLane(workQueueDeclaration),
       ...types.filter((type) => CATALOGUE_TYPES.includes(type)).map(catalogueQueueDeclaration),
     ],
-    bindings: [...types.map(deadLetterQueueBinding), ...types.map(workQueueBinding)],
+    bindings: [...types.map(deadLetterQueueBinding), ...everyLane(workQueueBinding)],
     workQueueDeclaration,
     workQueueBinding,
     deadLetterQueueDeclaration,
