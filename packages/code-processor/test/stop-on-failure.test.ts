@@ -12,7 +12,7 @@ import { limitsForTask } from '../src/sandbox/limits.js';
 import { SandboxJob } from '../src/sandbox/sandbox-job.js';
 import { TRANSLATOR_SPECS } from '../src/sandbox/translators.js';
 import { FakeEngine, type FakeScript } from './fake-sandbox-engine.js';
-import { NO_COMPILE, testFrame } from './supervisor-protocol.js';
+import { NO_COMPILE, readPlan, testFrame } from './supervisor-protocol.js';
 
 /** What each test's program does in the stand-in supervisor: its stdout and its wait status. */
 interface Program {
@@ -25,8 +25,8 @@ function supervisor(programs: readonly Program[]) {
   const ran: number[] = [];
   const hostSaid: string[] = [];
   const script: FakeScript = async (c) => {
-    await c.nextInput();
-    const gate = c.container.spec.Env?.includes('STOP_GATE=1') ?? false;
+    // The plan (environment and argv) comes first on stdin, the same for a cold and a pooled container.
+    const gate = readPlan(await c.nextInput()).env.STOP_GATE === '1';
     c.stdout(NO_COMPILE);
     for (let i = 0; i < programs.length; i++) {
       ran.push(i);
