@@ -95,6 +95,8 @@ stack-up:
 stack-down:
 	scripts/stack.sh down
 
+## The benchmarks (not tests; minutes of load: not on a busy shared machine). Each prints its tables and writes
+## its section of docs/benchmarks-latest.md: its figures beside their same-run baselines, the date and the machine.
 bench:
 	node --conditions=conveyor-src --import tsx bench/image-filters.ts
 	node --conditions=conveyor-src --import tsx bench/code-sandbox.ts
@@ -105,3 +107,4 @@ bench:
 	nice node --conditions=conveyor-src --import tsx bench/store-api.ts
 	nice node --conditions=conveyor-src --import tsx bench/image-stages.ts
 	nice node --conditions=conveyor-src --import tsx bench/throughput.ts
+	nice node --conditions=conveyor-src --import tsx bench/fairness.ts

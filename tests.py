@@ -430,6 +430,29 @@ def test_code_task_runs_and_prints_the_expected_output(owner, tasks, translator)
         assert result["compile"]["exit_code"] == 0, result
 
 
+def test_languages_lists_every_translator_with_its_version_in_the_image(owner, tasks):
+    # A code worker is up once its tasks ran; the API may have asked before its probe was done (then it
+    # answers null versions and asks again 15 s later), so wait for the versions a while.
+    for translator in TRANSLATORS:
+        wait_for(owner, tasks[f"code:{translator}"])
+    deadline = time.monotonic() + 40
+    while True:
+        response = requests.get(url("/languages"), timeout=HTTP_TIMEOUT)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        if body["probed_at"] is not None or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert body["probed_at"] is not None, body
+    entries = {entry["name"]: entry for entry in body["translators"]}
+    assert set(TRANSLATORS) <= set(entries), body
+    for entry in entries.values():
+        assert isinstance(entry["version"], str) and entry["version"], entry
+        assert entry["limits"]["time_ms"]["default"] <= entry["limits"]["time_ms"]["max"], entry
+    assert entries["python3"]["version"].startswith("Python 3"), entries["python3"]
+    assert entries["python3"]["limits"]["compile_time_ms"] is None, entries["python3"]
+
+
 def test_compile_error_is_a_ready_task_with_the_compilers_message(owner, tasks):
     result = finished_result(owner, tasks["code:compile_error"])
     assert result["verdict"] == "compile_error", result
@@ -443,6 +466,30 @@ def test_result_answers_202_while_the_task_runs(owner):
     body = response.json()
     assert body["status"] == "in_progress" and body["result"] is None, body
     assert finished_result(owner, task_id)["stdout"] == "late\n"
+
+
+def test_delete_cancels_a_running_task_for_its_owner_only(owner):
+    task_id = submit(owner, {"translator": "python3", "code": "while True:\n    pass\n", "limits": {"time_ms": 10000}})
+    stranger = new_user()
+    response = requests.delete(url(f"/task/{task_id}"), headers=stranger, timeout=HTTP_TIMEOUT)
+    assert response.status_code == 404, response.text
+    time.sleep(1)
+    started = time.monotonic()
+    for _ in range(2):  # repeating it is harmless: the same answer
+        response = requests.delete(url(f"/task/{task_id}"), headers=owner, timeout=HTTP_TIMEOUT)
+        assert response.status_code == 200, response.text
+        assert response.json()["status"] == "failed", response.text
+    assert wait_for(owner, task_id, allowed=("failed",))["status"] == "failed"
+    assert time.monotonic() - started < 5, "ended at the cancel, not at its 10 s time limit"
+    assert get_result(owner, task_id)["error"]["code"] == "cancelled"
+
+
+def test_delete_of_a_finished_task_is_409(owner, tasks):
+    task_id = tasks["code:python3"]
+    wait_for(owner, task_id)
+    response = requests.delete(url(f"/task/{task_id}"), headers=owner, timeout=HTTP_TIMEOUT)
+    assert response.status_code == 409, response.text
+    assert response.json()["error"]["code"] == "task_finished", response.text
 
 
 def image_result(owner, tasks, key: str) -> Picture:

@@ -23,6 +23,7 @@ import {
 } from '@conveyor/shared';
 import { Registry } from 'prom-client';
 import sharp from 'sharp';
+import { type Figure, startBenchReport } from './bench-report.js';
 import { benchUserHeaders } from './bench-user.js';
 
 const RUNS = Number(process.argv[2] ?? 15);
@@ -159,6 +160,8 @@ async function inputsOf(bytes: number) {
   return { ...task, result };
 }
 
+const report = startBenchReport('body-size-sweep', 'Request sizes: each size next to 1 KB alongside');
+const figures: Figure[] = [];
 const baseline = await inputsOf(KiB);
 console.log(
   `# POST /task, POST /commit and GET /result by body size: p50 of ${RUNS} runs (${runsFor(MiB)} from 1 MiB), each run next to one of 1 KB\n`,
@@ -183,11 +186,22 @@ for (const size of sizes) {
   const cells = (['post', 'commit', 'read'] as const).map((key) => {
     const mine = median(ofSize.map((s) => s[key]));
     const theirs = median(ofBaseline.map((s) => s[key]));
+    const leg = { post: 'POST /task', commit: 'POST /commit', read: 'GET /result' }[key];
+    figures.push({
+      name: `${leg}, ${sizeLabel(size)}`,
+      value: mine,
+      unit: 'ms',
+      baseline: { name: '1 KB', value: theirs },
+    });
     return `${mine.toFixed(1)}, ${theirs.toFixed(1)} ms | ${(mine / theirs).toFixed(2)}x | ${(mine - theirs).toFixed(1)}`;
   });
   console.log(`| ${sizeLabel(size)} (${sized.body.length} B) | ${sized.kind} | ${cells.join(' | ')} |`);
 }
 
+await report.write(
+  `POST /task, POST /commit (an image result of the same size) and GET /result of it by body size, p50 of ${RUNS} runs (${runsFor(MiB)} from 1 MiB), each run alternated with one of 1 KB`,
+  figures,
+);
 await api.close();
 await Promise.all(consumers.map((c) => c.close()));
 await workerQueue.close();

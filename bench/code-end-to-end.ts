@@ -15,6 +15,7 @@ import { readApiConfig, startApi } from '@conveyor/api';
 import { readCodeProcessorConfig, startCodeProcessor } from '@conveyor/code-processor';
 import { createLogger, createRabbitTaskQueue } from '@conveyor/shared';
 import { Registry } from 'prom-client';
+import { type Figure, startBenchReport } from './bench-report.js';
 import { helloPrograms } from './hello-programs.js';
 
 const execFileAsync = promisify(execFile);
@@ -76,12 +77,13 @@ const quantile = (values: number[], q: number) => {
 
 const cases = helloPrograms(IMAGE);
 
-console.log(
-  `code tasks end to end (API → RabbitMQ → code-processor → Docker → /commit), ${RUNS} runs each, after a warm-up; warm pool of ${POOL.SANDBOX_POOL_SIZE ?? 'CONCURRENCY'}; load average ${loadavg()[0]!.toFixed(1)}`,
-);
+const report = startBenchReport('code-end-to-end', 'Code tasks end to end next to `docker run --rm`');
+const figures: Figure[] = [];
+const method = `code tasks end to end (API → RabbitMQ → code-processor → Docker → /commit), ${RUNS} runs each, interleaved with \`docker run --rm\` of the same program, after a warm-up; warm pool of ${POOL.SANDBOX_POOL_SIZE ?? 'CONCURRENCY'}`;
+console.log(`${method}; load average ${loadavg()[0]!.toFixed(1)}`);
 console.log('| program | end to end p50 | p90 | `docker run --rm` p50 | ratio p50 |');
 console.log('|---|---|---|---|---|');
-for (const { name, task, dockerRun: docker } of cases) {
+for (const { name, task, dockerRun: docker, targetRatio } of cases) {
   const verdict = await endToEnd(task);
   if (verdict !== 'ok') throw new Error(`${name}: verdict ${verdict}`);
   await execFileAsync('docker', docker);
@@ -93,6 +95,15 @@ for (const { name, task, dockerRun: docker } of cases) {
     baseline.push(await timed(() => execFileAsync('docker', docker)));
   }
   const ratio = quantile(e2e, 0.5) / quantile(baseline, 0.5);
+  for (const q of [0.5, 0.9]) {
+    figures.push({
+      name: `${name}, p${q * 100}`,
+      value: quantile(e2e, q),
+      unit: 'ms',
+      baseline: { name: `docker run --rm p${q * 100}`, value: quantile(baseline, q) },
+      ...(q === 0.5 ? { target: { on: 'ratio', max: targetRatio } as const } : {}),
+    });
+  }
   console.log(
     `| ${name} | ${quantile(e2e, 0.5).toFixed(0)} ms | ${quantile(e2e, 0.9).toFixed(0)} ms | ${quantile(baseline, 0.5).toFixed(0)} ms | ${ratio.toFixed(2)}x |`,
   );
@@ -100,6 +111,12 @@ for (const { name, task, dockerRun: docker } of cases) {
 
 const concurrency = code.worker.concurrency;
 const wall = await timed(() => Promise.all(Array.from({ length: PARALLEL }, () => endToEnd(cases[0]!.task))));
+figures.push({
+  name: `${PARALLEL} python tasks at once, ${concurrency} sandboxes`,
+  value: (PARALLEL * 1000) / wall,
+  unit: 'tasks/s',
+});
+await report.write(method, figures);
 console.log(
   `\nthroughput: ${PARALLEL} python tasks at once, ${concurrency} sandboxes at a time: ${wall.toFixed(0)} ms, ${((PARALLEL * 1000) / wall).toFixed(1)} tasks/s`,
 );

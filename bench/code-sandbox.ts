@@ -20,6 +20,7 @@ import {
 } from '@conveyor/code-processor';
 import type { CodeTaskPayload } from '@conveyor/shared';
 import Docker from 'dockerode';
+import { type Figure, startBenchReport } from './bench-report.js';
 import { helloPrograms } from './hello-programs.js';
 
 const run = promisify(execFile);
@@ -54,12 +55,16 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+const report = startBenchReport('code-sandbox', 'Sandbox latency: the SandboxRunner next to `docker run --rm`');
+const figures: Figure[] = [];
+const method = `median of ${RUNS} runs each, sequential, image ${image}; cold: a container made for the task; warm: from the pool`;
+
 /** Waits (up to 5 s) for the pool's replacement, so a warm run is measured warm, as an idle worker's is. */
 async function poolReady() {
   for (let i = 0; i < 250 && pool.ready < 1; i++) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
-console.log(`median of ${RUNS} runs each, sequential, image ${image}, load average ${loadavg()[0]!.toFixed(1)}`);
+console.log(`${method}, load average ${loadavg()[0]!.toFixed(1)}`);
 console.log(
   '| program | cold | warm (pool) | warm + docker update | cold, same memory | `docker run --rm` | warm ÷ docker run | cold ÷ docker run |',
 );
@@ -86,8 +91,15 @@ for (const { name, task, dockerRun } of cases) {
   }
   const [c, w, wu, cu, d] = times.map(median) as [number, number, number, number, number];
   const ms = (v: number) => `${v.toFixed(0)} ms`;
+  const dockerRunP50 = { name: 'docker run --rm', value: d };
+  figures.push(
+    { name: `${name}, cold, p50`, value: c, unit: 'ms', baseline: dockerRunP50 },
+    { name: `${name}, warm (pool), p50`, value: w, unit: 'ms', baseline: dockerRunP50 },
+    { name: `${name}, warm + docker update, p50`, value: wu, unit: 'ms', baseline: dockerRunP50 },
+  );
   console.log(
     `| ${name} | ${ms(c)} | ${ms(w)} | ${ms(wu)} | ${ms(cu)} | ${ms(d)} | ${(w / d).toFixed(2)} | ${(c / d).toFixed(2)} |`,
   );
 }
+await report.write(method, figures);
 await pool.close();

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { SandboxRunner } from '@conveyor/code-processor';
 import { type CodeTaskPayload, isFieldError, parseCodeTask } from '@conveyor/shared';
 import Docker from 'dockerode';
+import { startBenchReport } from './bench-report.js';
 
 const ROUNDS = Number(process.argv[2] ?? 3);
 const TESTS = 20;
@@ -43,16 +44,27 @@ async function timed(fn: () => Promise<void>): Promise<number> {
   return performance.now() - started;
 }
 
+const report = startBenchReport('code-tests', 'A task with tests next to one task per test');
 await oneTaskWithTests();
-console.log(`${TESTS} tests of a C program, ${ROUNDS} rounds, sequential, image ${image}`);
-const ratios: number[] = [];
+const method = `${TESTS} tests of a C program, ${ROUNDS} rounds, sequential, image ${image}; the round with the median ratio`;
+console.log(method);
+const rounds: { together: number; apart: number }[] = [];
 for (let round = 1; round <= ROUNDS; round++) {
   const together = await timed(oneTaskWithTests);
   const apart = await timed(separateTasks);
-  ratios.push(together / apart);
+  rounds.push({ together, apart });
   console.log(
     `round ${round}: one task with ${TESTS} tests ${together.toFixed(0).padStart(6)} ms   ${TESTS} one-test tasks ${apart.toFixed(0).padStart(6)} ms   ratio ${(together / apart).toFixed(2)}`,
   );
 }
-const sorted = [...ratios].sort((a, b) => a - b);
-console.log(`median ratio ${sorted[sorted.length >> 1]!.toFixed(2)} (target: at most 0.50)`);
+const middle = [...rounds].sort((a, b) => a.together / a.apart - b.together / b.apart)[rounds.length >> 1]!;
+console.log(`median ratio ${(middle.together / middle.apart).toFixed(2)} (target: at most 0.50)`);
+await report.write(method, [
+  {
+    name: `one task with ${TESTS} tests`,
+    value: middle.together,
+    unit: 'ms',
+    baseline: { name: `${TESTS} one-test tasks`, value: middle.apart },
+    target: { on: 'ratio', max: 0.5 },
+  },
+]);

@@ -12,6 +12,8 @@ export interface HelloProgram {
   task: CodeTaskPayload;
   /** Arguments of `docker` that run the same program in a fresh container. */
   dockerRun: string[];
+  /** Issue #12's target for the end-to-end p50 over the `docker run --rm` p50. */
+  targetRatio: number;
 }
 
 export function helloPrograms(image: string): HelloProgram[] {
@@ -20,6 +22,7 @@ export function helloPrograms(image: string): HelloProgram[] {
       name: 'python3 hello',
       task: { translator: 'python3', code: PYTHON, stdin: '', limits: {} },
       dockerRun: ['run', '--rm', '--network', 'none', image, 'python3', '-c', PYTHON],
+      targetRatio: 0.35,
     },
     {
       name: 'gcc hello',
@@ -28,6 +31,7 @@ export function helloPrograms(image: string): HelloProgram[] {
         ...['run', '--rm', '--network', 'none', '-e', `CODE=${C}`, image, 'sh', '-c'],
         'cd /tmp && printf "%s" "$CODE" > main.c && gcc -std=c17 -O2 -o main main.c -lm && ./main',
       ],
+      targetRatio: 0.6,
     },
   ];
 }

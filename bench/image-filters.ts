@@ -25,6 +25,7 @@ import {
 import type { FilterStep, TaskMessage } from '@conveyor/shared';
 import { createLogger } from '@conveyor/shared';
 import sharp, { type Sharp } from 'sharp';
+import { type Figure, startBenchReport } from './bench-report.js';
 
 const run = promisify(execFile);
 /** ImageMagick writes its PNG with the same zlib level and adaptive filtering as ours (PNG_ENCODE_OPTIONS). */
@@ -140,6 +141,8 @@ async function timePair(
 }
 
 const ms = (v: number) => v.toFixed(1).padStart(8);
+/** The filter table's figures, for the report. */
+const figures: Figure[] = [];
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`.padStart(7);
 
 async function filterTable(dir: string): Promise<void> {
@@ -164,6 +167,13 @@ async function filterTable(dir: string): Promise<void> {
         picture.runs,
       );
       const magick = await time(() => run('convert', [input, ...c.magickArgs, ...MAGICK_PNG_OPTIONS, output]), 3, 0);
+      figures.push({
+        name: `${c.label}, ${picture.name}`,
+        value: ours,
+        unit: 'ms',
+        baseline: { name: `sharp ${c.sharpLabel}`, value: builtIn },
+        target: { on: 'ratio', max: c.step.name === 'Blur' || c.step.name === 'Sharpen' ? 2 : 1.3 },
+      });
       console.log(
         `| ${picture.name} | ${c.label} | ${ms(ours)} | ${c.sharpLabel} | ${ms(builtIn)} | ${ms(magick)} | ${ratio(ours, builtIn)} | ${ratio(ours, magick)} |`,
       );
@@ -258,7 +268,14 @@ try {
   );
   const parts = process.argv.slice(2);
   const wanted = (part: string) => parts.length === 0 || parts.includes(part);
-  if (wanted('filters')) await filterTable(dir);
+  if (wanted('filters')) {
+    const report = startBenchReport('image-filters', "Image filters next to sharp's nearest operation");
+    await filterTable(dir);
+    await report.write(
+      `PNG in → PNG out, median ms, alternating with sharp; ImageMagick's convert and the PNG encoder settings are in the bench's output`,
+      figures,
+    );
+  }
   if (wanted('encoder')) await encoderTable();
   if (wanted('memory')) await memoryOverTasks();
 } finally {

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, createRabbitTaskQueue } from '@conveyor/shared';
 import autocannon from 'autocannon';
+import { startBenchReport } from './bench-report.js';
 import { benchUserHeaders } from './bench-user.js';
 import { startService, stopService, TSX } from './service-process.js';
 
@@ -91,6 +92,7 @@ async function load(server: ChildProcess, port: number): Promise<Round> {
   };
 }
 
+const report = startBenchReport('status-throughput', 'GET /status under load next to a bare Fastify route');
 try {
   // Warm both up (JIT, connection pools) before timing.
   await load(api, API_PORT);
@@ -123,6 +125,26 @@ try {
   console.log(`API log: ${(logBytes / requests).toFixed(0)} bytes per request`);
   const failed = [...ours, ...theirs].reduce((n, r) => n + r.non2xx, 0);
   if (failed > 0) console.log(`WARNING: ${failed} requests failed or answered other than 2xx`);
+  const mid = (rounds: Round[], key: 'rps' | 'cpuUs') => median(rounds.map((r) => r[key]));
+  await report.write(
+    `autocannon -c ${CONNECTIONS} on GET /status with a bearer token, ${ROUNDS} rounds of ${SECONDS} s each, alternating with a bare Fastify route returning the same JSON (API LOG_LEVEL=${LOG_LEVEL}); medians of the rounds${failed > 0 ? `; ${failed} requests failed or answered other than 2xx` : ''}`,
+    [
+      {
+        name: 'API, req/s',
+        value: mid(ours, 'rps'),
+        unit: 'req/s',
+        baseline: { name: 'bare route', value: mid(theirs, 'rps') },
+        target: { on: 'ratio', min: 0.5 },
+      },
+      {
+        name: 'API, server CPU per request',
+        value: mid(ours, 'cpuUs'),
+        unit: 'µs',
+        baseline: { name: 'bare route', value: mid(theirs, 'cpuUs') },
+      },
+      { name: 'API log per request', value: logBytes / requests, unit: 'bytes' },
+    ],
+  );
 } finally {
   await stopService(api);
   await stopService(bare);

@@ -12,11 +12,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { createLogger, type TaskMessage, type TaskPublisher } from '@conveyor/shared';
+import { createInProcessControlBus, createLogger, type TaskMessage, type TaskPublisher } from '@conveyor/shared';
 import postgres from 'postgres';
 import { Registry } from 'prom-client';
 import { createApiServer } from '../packages/api/src/api-server.js';
 import { readApiConfig } from '../packages/api/src/config.js';
+import { startBenchReport } from './bench-report.js';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const CONCURRENCY = 16;
@@ -42,6 +43,7 @@ async function measure(label: string, env: Record<string, string>) {
   const { app, waiters } = await createApiServer({
     config: readApiConfig({ BCRYPT_COST: '4', MAX_TASKS_IN_FLIGHT: '100000', LOG_LEVEL: 'silent', ...env }),
     publisher,
+    control: createInProcessControlBus(),
     logger: createLogger({ service: 'bench', level: 'silent' }),
     registry: new Registry(),
   });
@@ -122,6 +124,7 @@ async function measure(label: string, env: Record<string, string>) {
   return result;
 }
 
+const report = startBenchReport('store-api', "The API's PostgreSQL store next to its RAM store");
 const schema = `bench_${randomBytes(4).toString('hex')}`;
 const admin = postgres(DATABASE_URL, { max: 1, onnotice: () => {} });
 try {
@@ -131,6 +134,32 @@ try {
     `PostgreSQL / RAM: GET /status ${(pg.statusRps / ram.statusRps).toFixed(2)}x (target >= 0.5x); ` +
       `POST /task p50 ${(pg.postP50 - ram.postP50).toFixed(2)} ms slower (target <= 3 ms); ` +
       `wake p50 RAM ${ram.wakeP50.toFixed(2)} ms, PG ${pg.wakeP50.toFixed(2)} ms (target < 20 ms)`,
+  );
+  await report.write(
+    `the API over HTTP on loopback, its PostgreSQL store then its RAM store: GET /status with ${CONCURRENCY} clients for ${DURATION_MS / 1000} s, ${POSTS} POST /task one at a time, ${WAKES} long-poll wake-ups (a worker's final commit to a waiting ?wait=30 client's answer)`,
+    [
+      {
+        name: 'GET /status, PostgreSQL',
+        value: pg.statusRps,
+        unit: 'req/s',
+        baseline: { name: 'RAM', value: ram.statusRps },
+        target: { on: 'ratio', min: 0.5 },
+      },
+      {
+        name: 'POST /task p50, PostgreSQL',
+        value: pg.postP50,
+        unit: 'ms',
+        baseline: { name: 'RAM', value: ram.postP50 },
+        target: { on: 'difference', max: 3 },
+      },
+      {
+        name: 'long-poll wake p50, PostgreSQL',
+        value: pg.wakeP50,
+        unit: 'ms',
+        baseline: { name: 'RAM', value: ram.wakeP50 },
+        target: { on: 'value', max: 20 },
+      },
+    ],
   );
 } finally {
   await admin.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

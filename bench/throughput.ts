@@ -13,6 +13,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger, createRabbitTaskQueue } from '@conveyor/shared';
+import { startBenchReport } from './bench-report.js';
 import { benchUserHeaders } from './bench-user.js';
 import { rssMb, startService, stopService, TSX } from './service-process.js';
 
@@ -26,7 +27,13 @@ const dir = await mkdtemp(join(tmpdir(), 'conveyor-throughput-bench-'));
 const quantile = (values: number[], q: number) =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))]!;
 
-async function run(processes: number, pool: boolean): Promise<string> {
+interface Run {
+  row: string;
+  tasksPerSecond: number;
+  p50: number;
+}
+
+async function run(processes: number, pool: boolean): Promise<Run> {
   const prefix = `bench-tp-${process.pid}-${processes}-${pool ? 'pool' : 'cold'}.`;
   const env = { AMQP_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', LOG_PRETTY: '0' };
   const base = `http://127.0.0.1:${API_PORT}`;
@@ -96,7 +103,10 @@ async function run(processes: number, pool: boolean): Promise<string> {
     const wall = performance.now() - started;
     sampling = false;
     await sampler;
-    return `| ${processes} × CONCURRENCY=${SANDBOXES / processes}, ${pool ? 'warm pool' : 'no pool'} | ${((TASKS * 1000) / wall).toFixed(1)} | ${quantile(latencies, 0.5).toFixed(0)} ms | ${quantile(latencies, 0.99).toFixed(0)} ms | ${peak.api.toFixed(0)} MB | ${peak.workers.toFixed(0)} MB |`;
+    const tasksPerSecond = (TASKS * 1000) / wall;
+    const p50 = quantile(latencies, 0.5);
+    const row = `| ${processes} × CONCURRENCY=${SANDBOXES / processes}, ${pool ? 'warm pool' : 'no pool'} | ${tasksPerSecond.toFixed(1)} | ${p50.toFixed(0)} ms | ${quantile(latencies, 0.99).toFixed(0)} ms | ${peak.api.toFixed(0)} MB | ${peak.workers.toFixed(0)} MB |`;
+    return { row, tasksPerSecond, p50 };
   } finally {
     await Promise.all(workers.map(stopService));
     await stopService(api);
@@ -121,16 +131,43 @@ async function waitReady(base: string, headers: Record<string, string>, created:
   }
 }
 
+const report = startBenchReport('throughput', 'Code-task throughput: two code-processors next to one');
 try {
   console.log(
     `# ${TASKS} python tasks (print(1)) submitted at once, ${SANDBOXES} sandboxes at a time; load average ${loadavg()[0]!.toFixed(1)}\n`,
   );
   console.log('| code-processors | tasks/s | p50 | p99 | API peak RSS | workers peak RSS (sum) |');
   console.log('|---|---:|---:|---:|---:|---:|');
-  console.log(await run(1, false));
-  console.log(await run(1, true));
-  console.log(await run(2, true));
+  const cold = await run(1, false);
+  console.log(cold.row);
+  const one = await run(1, true);
+  console.log(one.row);
+  const two = await run(2, true);
+  console.log(two.row);
   console.log(`\nload average at the end: ${loadavg()[0]!.toFixed(1)}`);
+  await report.write(
+    `${TASKS} python tasks (print(1)) submitted at once, ${SANDBOXES} sandboxes at a time: one code-processor with CONCURRENCY=${SANDBOXES} without and with the warm pool, then two with ${SANDBOXES / 2} each and the pool; peak memory in the bench's output`,
+    [
+      {
+        name: 'warm pool, tasks/s',
+        value: one.tasksPerSecond,
+        unit: 'tasks/s',
+        baseline: { name: 'no pool', value: cold.tasksPerSecond },
+      },
+      {
+        name: 'warm pool, latency p50',
+        value: one.p50,
+        unit: 'ms',
+        baseline: { name: 'no pool', value: cold.p50 },
+      },
+      {
+        name: 'two code-processors, tasks/s',
+        value: two.tasksPerSecond,
+        unit: 'tasks/s',
+        baseline: { name: 'one', value: one.tasksPerSecond },
+      },
+    ],
+  );
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

@@ -3,13 +3,20 @@
  * housekeeping timers (expired sessions, finished tasks, throttle windows). main.ts and the all-in-one
  * launcher both start it through here; the task queue comes in from outside.
  */
-import type { Logger, TaskPublisher } from '@conveyor/shared';
+import {
+  type ControlBus,
+  createInProcessWorkerQueries,
+  type Logger,
+  type TaskPublisher,
+  type WorkerQueries,
+} from '@conveyor/shared';
 import type { Registry } from 'prom-client';
 import { AccountService } from './accounts/account-service.js';
 import { LoginThrottle } from './accounts/login-throttle.js';
 import { PasswordHasher } from './accounts/password-hasher.js';
 import { buildApp } from './app.js';
 import type { ApiConfig } from './config.js';
+import { LanguageCatalogue } from './languages/language-catalogue.js';
 import { openStores } from './stores.js';
 import { TaskService } from './tasks/task-service.js';
 import { TaskWaiters } from './tasks/task-waiters.js';
@@ -23,6 +30,13 @@ const LOGIN_DELAY_STEPS = 32;
 export interface ApiServerParts {
   config: ApiConfig;
   publisher: TaskPublisher;
+  /**
+   * Questions to the workers (GET /languages asks a code worker for its versions), on the task queue's
+   * transport. Without it (unit tests, the OpenAPI generator) no worker ever answers.
+   */
+  queries?: WorkerQueries;
+  /** Where DELETE /task/{id} broadcasts cancels to the workers (the task queue's control bus). */
+  control: ControlBus;
   logger: Logger;
   registry: Registry;
   /** Readiness checks besides the queue's, for /readyz. */
@@ -32,7 +46,8 @@ export interface ApiServerParts {
 }
 
 export async function createApiServer(parts: ApiServerParts) {
-  const { config, publisher, logger, registry, readiness = {}, now = () => new Date() } = parts;
+  const { config, publisher, control, logger, registry, readiness = {}, now = () => new Date() } = parts;
+  const queries = parts.queries ?? createInProcessWorkerQueries();
   const clock = () => now().getTime();
   const stores = await openStores(config, clock);
   const store = stores.tasks;
@@ -55,11 +70,13 @@ export async function createApiServer(parts: ApiServerParts) {
     config.sessionTtlMs,
     now,
   );
-  const tasks = new TaskService(store, publisher, logger, { maxInFlight: config.maxTasksInFlight }, now);
+  const tasks = new TaskService(store, publisher, control, logger, { maxInFlight: config.maxTasksInFlight }, now);
   const waiters = new TaskWaiters(stores.events, config.longPollWaiters);
+  const languages = new LanguageCatalogue({ queries, log: logger });
   const app = await buildApp({
     logger,
     accounts,
+    languages,
     tasks,
     waiters,
     store,

@@ -17,6 +17,8 @@ import { capConnectionsPerAddress } from './http/connection-guard.js';
 import { errorHandler } from './http/error-handler.js';
 import { requestIdOf } from './http/request-id.js';
 import { RequestLog } from './http/request-log.js';
+import type { LanguageCatalogue } from './languages/language-catalogue.js';
+import { languagesRoutes } from './languages/languages-routes.js';
 import { apiDocs } from './ops/api-docs.js';
 import { healthRoutes } from './ops/health-routes.js';
 import { httpMetrics } from './ops/http-metrics.js';
@@ -36,6 +38,8 @@ export interface AppDependencies {
   /** Long-polls (`?wait=N`); woken by the store's task events. */
   waiters: TaskWaiters;
   store: TaskStore;
+  /** GET /languages: the translators with the versions a code worker reports. */
+  languages: LanguageCatalogue;
   publisher: TaskPublisher;
   registry: Registry;
   /** Readiness checks besides the queue's, for /readyz. */
@@ -103,6 +107,7 @@ export async function buildApp(deps: AppDependencies) {
   await app.register(healthRoutes, { checks: { queue: () => deps.publisher.isReady(), ...deps.readiness } });
   await app.register(accountsRoutes, { accounts: deps.accounts, cookieSecure: settings.cookieSecure });
   await app.register(commitRoute, { tasks: deps.tasks, maxCommitBytes: settings.maxCommitBytes });
+  await app.register(languagesRoutes, { catalogue: deps.languages });
   await app.register(webApp, { limits: settings.intakeLimits });
 
   // Everything registered in this scope needs a user's session.

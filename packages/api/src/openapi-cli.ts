@@ -1,6 +1,6 @@
 /** `npm run openapi`: writes the OpenAPI document generated from the route schemas to the given path. */
 import { writeFile } from 'node:fs/promises';
-import { createLogger, PublishError } from '@conveyor/shared';
+import { createInProcessControlBus, createLogger, PublishError } from '@conveyor/shared';
 import { Registry } from 'prom-client';
 import { createApiServer } from './api-server.js';
 import { readApiConfig } from './config.js';
@@ -18,6 +18,7 @@ const { app } = await createApiServer({
     isReady: () => false,
     close: async () => {},
   },
+  control: createInProcessControlBus(),
 });
 await app.ready();
 await writeFile(target, `${JSON.stringify(app.swagger(), null, 2)}\n`);

@@ -22,6 +22,8 @@ export async function startApi({ config, queue, logger, registry, readiness = {}
   const { app, tasks, storeKind } = await createApiServer({
     config,
     publisher: queue.publisher,
+    queries: queue.queries,
+    control: queue.control,
     logger,
     registry,
     readiness,

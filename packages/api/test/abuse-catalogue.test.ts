@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { buildHarness, makePng, pngHeaderClaiming } from './harness.js';
+import { codeResult } from './support/code-result.js';
 
 type Harness = Awaited<ReturnType<typeof buildHarness>>;
 
@@ -34,16 +35,6 @@ const filePart = (name = 'image') =>
   `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n${makePng(2, 2).toString('latin1')}\r\n`;
 const field = (name: string, value: string) =>
   `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
-const codeResult = {
-  verdict: 'ok',
-  exit_code: 0,
-  signal: null,
-  stdout: '',
-  stderr: '',
-  compile: null,
-  time_ms: 1,
-  truncated: false,
-};
 
 function accountCases(url: string): Case[] {
   const ok = { username: 'cataloguer', password: 'password123' };
@@ -390,7 +381,7 @@ const commitCases: CommitCase[] = [
   {
     name: 'a code result for an image task',
     auth: 'image',
-    body: (t) => ({ task_id: t.image, status: 'ready', result: codeResult }),
+    body: (t) => ({ task_id: t.image, status: 'ready', result: codeResult() }),
     expect: 400,
   },
   {
@@ -417,9 +408,9 @@ describe('abuse: the malformed-request catalogue', () => {
       ['code', { translator: 'gcc', code: 'int main(){}' }],
       ['image', { filter: { name: 'FlipX' }, image: png }],
     ] as const) {
-      const res = await h.app.inject({ method: 'POST', url: '/task', headers: user.auth, payload });
-      ids[kind] = res.json().task_id;
-      tokens[kind] = h.publisher.published.find((m) => m.task_id === ids[kind])!.commit_token;
+      const { task_id, token } = await h.submitTask(user.auth, payload);
+      ids[kind] = task_id;
+      tokens[kind] = token;
     }
   });
   after(() => h.app.close());

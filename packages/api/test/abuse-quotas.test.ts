@@ -10,30 +10,17 @@ import { LoginThrottle } from '../src/accounts/login-throttle.js';
 import { RateLimiter } from '../src/accounts/rate-limiter.js';
 import { requestIdOf } from '../src/http/request-id.js';
 import { buildHarness, makePng, pngHeaderClaiming } from './harness.js';
+import { codeResult } from './support/code-result.js';
 
 const code = { translator: 'python3', code: 'print(1)' };
-const codeResult = {
-  verdict: 'ok',
-  exit_code: 0,
-  signal: null,
-  stdout: '1\n',
-  stderr: '',
-  compile: null,
-  time_ms: 1,
-  truncated: false,
-};
 
 describe('abuse: per-user tasks in flight', () => {
   test('past the cap POST /task is 429 with Retry-After and says why; a finished task frees a place', async () => {
     const h = await buildHarness({ maxTasksInFlight: 3 });
     const { auth } = await h.login();
     const other = await h.login();
-    const ids: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      const res = await h.app.inject({ method: 'POST', url: '/task', headers: auth, payload: code });
-      assert.equal(res.statusCode, 201);
-      ids.push(res.json().task_id);
-    }
+    const first = await h.submitTask(auth, code);
+    for (let i = 1; i < 3; i++) await h.submitTask(auth, code);
     const over = await h.app.inject({ method: 'POST', url: '/task', headers: auth, payload: code });
     assert.equal(over.statusCode, 429);
     assert.equal(over.json().error.code, 'too_many_tasks');
@@ -43,12 +30,11 @@ describe('abuse: per-user tasks in flight', () => {
     const theirs = await h.app.inject({ method: 'POST', url: '/task', headers: other.auth, payload: code });
     assert.equal(theirs.statusCode, 201);
     // A final commit frees a place.
-    const message = h.publisher.published.find((m) => m.task_id === ids[0])!;
     const done = await h.app.inject({
       method: 'POST',
       url: '/commit',
-      headers: { authorization: `Bearer ${message.commit_token}` },
-      payload: { task_id: ids[0], status: 'ready', result: codeResult },
+      headers: { authorization: `Bearer ${first.token}` },
+      payload: { task_id: first.task_id, status: 'ready', result: codeResult() },
     });
     assert.equal(done.statusCode, 200);
     const again = await h.app.inject({ method: 'POST', url: '/task', headers: auth, payload: code });
@@ -65,6 +51,29 @@ describe('abuse: per-user tasks in flight', () => {
     const refused = answers.filter((a) => a.statusCode === 429).length;
     assert.deepEqual([created, refused], [20, 180]);
     assert.equal(h.publisher.published.length, 20);
+  });
+
+  test("a user's task goes to the first lane only when they had nothing else in flight", async () => {
+    const h = await buildHarness({ maxTasksInFlight: 20 });
+    const a = await h.login();
+    const b = await h.login();
+    const post = async (auth: Record<string, string>) => (await h.submitTask(auth)).task_id;
+    const backlog = [await post(a.auth), await post(a.auth), await post(a.auth)];
+    const bFirst = await h.submitTask(b.auth);
+    assert.deepEqual(
+      [...backlog, bFirst.task_id].map((id) => h.publisher.lanes.get(id)),
+      ['first', 'rest', 'rest', 'first'],
+    );
+    // Once B's task is final, B has nothing in flight again: the next one is first-lane too.
+    const done = await h.app.inject({
+      method: 'POST',
+      url: '/commit',
+      headers: { authorization: `Bearer ${bFirst.token}` },
+      payload: { task_id: bFirst.task_id, status: 'ready', result: codeResult() },
+    });
+    assert.equal(done.statusCode, 200);
+    assert.equal(h.publisher.lanes.get(await post(b.auth)), 'first');
+    assert.equal(h.publisher.lanes.get(await post(a.auth)), 'rest');
   });
 
   test('a publish that fails frees its place again', async () => {
@@ -114,19 +123,17 @@ describe('abuse: result eviction', () => {
     const victim = await h.login();
     const attacker = await h.login();
     const submitAndFinish = async (auth: Record<string, string>, payload: object, result: unknown) => {
-      const res = await h.app.inject({ method: 'POST', url: '/task', headers: auth, payload });
-      const taskId = res.json().task_id as string;
-      const message = h.publisher.published.find((m) => m.task_id === taskId)!;
+      const { task_id, token } = await h.submitTask(auth, payload);
       const done = await h.app.inject({
         method: 'POST',
         url: '/commit',
-        headers: { authorization: `Bearer ${message.commit_token}` },
-        payload: { task_id: taskId, status: 'ready', result },
+        headers: { authorization: `Bearer ${token}` },
+        payload: { task_id, status: 'ready', result },
       });
       assert.equal(done.statusCode, 200);
-      return taskId;
+      return task_id;
     };
-    const victimTask = await submitAndFinish(victim.auth, code, codeResult);
+    const victimTask = await submitAndFinish(victim.auth, code, codeResult());
     // ~270 KB base64 each: twelve of them are three times the budget.
     const big = Buffer.concat([makePng(2, 2), Buffer.alloc(200 * 1024)]).toString('base64');
     const image = { filter: { name: 'FlipX' }, image: makePng(2, 2).toString('base64') };
@@ -135,7 +142,7 @@ describe('abuse: result eviction', () => {
 
     const kept = await h.app.inject({ method: 'GET', url: `/result/${victimTask}`, headers: victim.auth });
     assert.equal(kept.statusCode, 200, "the victim's oldest result is still there");
-    assert.deepEqual(kept.json().result, codeResult);
+    assert.deepEqual(kept.json().result, codeResult());
     const first = await h.app.inject({ method: 'GET', url: `/result/${attackerTasks[0]}`, headers: attacker.auth });
     assert.equal(first.statusCode, 404, "the attacker's own oldest results went first");
     const last = await h.app.inject({ method: 'GET', url: `/result/${attackerTasks[11]}`, headers: attacker.auth });

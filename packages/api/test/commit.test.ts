@@ -1,17 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { buildHarness, makePng } from './harness.js';
-
-const codeResult = {
-  verdict: 'ok',
-  exit_code: 0,
-  signal: null,
-  stdout: 'hello\n',
-  stderr: '',
-  compile: null,
-  time_ms: 12,
-  truncated: false,
-};
+import { codeResult } from './support/code-result.js';
 
 async function setup() {
   const harness = await buildHarness();
@@ -34,7 +24,7 @@ describe('POST /commit', () => {
     const status = (await app.inject({ method: 'GET', url: `/status/${task_id}`, headers: user.auth })).json();
     assert.equal(status.status, 'in_progress');
     assert.equal(status.stage, 'running');
-    const ready = await commit(worker, { task_id, status: 'ready', result: codeResult });
+    const ready = await commit(worker, { task_id, status: 'ready', result: codeResult() });
     assert.equal(ready.statusCode, 200);
     assert.deepEqual(ready.json(), { task_id, status: 'ready', stage: 'done', repeated: false });
     const after = (await app.inject({ method: 'GET', url: `/status/${task_id}`, headers: user.auth })).json();
@@ -42,17 +32,17 @@ describe('POST /commit', () => {
     assert.equal(after.stage, 'done');
     const result = await app.inject({ method: 'GET', url: `/result/${task_id}`, headers: user.auth });
     assert.equal(result.statusCode, 200);
-    assert.deepEqual(result.json(), { task_id, status: 'ready', result: codeResult });
+    assert.deepEqual(result.json(), { task_id, status: 'ready', result: codeResult() });
   });
 
   test('the same final commit again is 200 (a retry); a different one is 409; running after the end is 409', async () => {
     const { submit, commit } = await setup();
     const { task_id, worker } = await submit({ translator: 'gcc', code: 'x' });
-    assert.equal((await commit(worker, { task_id, status: 'ready', result: codeResult })).statusCode, 200);
-    const again = await commit(worker, { task_id, status: 'ready', result: codeResult });
+    assert.equal((await commit(worker, { task_id, status: 'ready', result: codeResult() })).statusCode, 200);
+    const again = await commit(worker, { task_id, status: 'ready', result: codeResult() });
     assert.equal(again.statusCode, 200);
     assert.equal(again.json().repeated, true);
-    const different = await commit(worker, { task_id, status: 'ready', result: { ...codeResult, stdout: 'other' } });
+    const different = await commit(worker, { task_id, status: 'ready', result: codeResult('other') });
     assert.equal(different.statusCode, 409);
     const failed = await commit(worker, { task_id, status: 'failed', error: { code: 'x', message: 'y' } });
     assert.equal(failed.statusCode, 409);
@@ -83,7 +73,7 @@ describe('POST /commit', () => {
       [code.worker, { task_id: code.task_id, status: 'ready' }, 'result'],
       [code.worker, { task_id: code.task_id, status: 'failed' }, 'error'],
       [code.worker, { task_id: code.task_id, status: 'ready', result: makePng(1, 1).toString('base64') }, 'result'],
-      [image.worker, { task_id: image.task_id, status: 'ready', result: codeResult }, 'result'],
+      [image.worker, { task_id: image.task_id, status: 'ready', result: codeResult() }, 'result'],
       [
         image.worker,
         { task_id: image.task_id, status: 'ready', result: Buffer.from('nope').toString('base64') },

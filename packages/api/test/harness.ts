@@ -1,6 +1,14 @@
 /** Builds the API with RAM storage and a controllable publisher, for HTTP tests through `inject`. */
 import { crc32, deflateSync } from 'node:zlib';
-import { createLogger, PublishError, type TaskMessage, type TaskPublisher } from '@conveyor/shared';
+import {
+  createInProcessControlBus,
+  createLogger,
+  PublishError,
+  type TaskLane,
+  type TaskMessage,
+  type TaskPublisher,
+  type WorkerQueries,
+} from '@conveyor/shared';
 import { Registry } from 'prom-client';
 import { createApiServer } from '../src/api-server.js';
 import { readApiConfig } from '../src/config.js';
@@ -8,10 +16,13 @@ import { readApiConfig } from '../src/config.js';
 /** Records what the API publishes; set `failing` to make publishing fail as a refused confirm would. */
 export class RecordingPublisher implements TaskPublisher {
   readonly published: TaskMessage[] = [];
+  /** The lane of each published message, by task id. */
+  readonly lanes = new Map<string, TaskLane>();
   failing = false;
-  async publish(message: TaskMessage): Promise<void> {
+  async publish(message: TaskMessage, lane: TaskLane = 'rest'): Promise<void> {
     if (this.failing) throw new PublishError('confirm refused');
     this.published.push(message);
+    this.lanes.set(message.task_id, lane);
   }
   isReady(): boolean {
     return !this.failing;
@@ -33,6 +44,8 @@ export interface HarnessOptions {
   /** More settings, as environment variables. */
   env?: Record<string, string>;
   now?: () => Date;
+  /** Questions to the workers (GET /languages); none answers unless given. */
+  queries?: WorkerQueries;
 }
 
 export async function buildHarness(options: HarnessOptions = {}) {
@@ -51,12 +64,15 @@ export async function buildHarness(options: HarnessOptions = {}) {
     ...options.env,
   };
   const publisher = new RecordingPublisher();
+  const control = createInProcessControlBus();
   const { app, store, accounts, tasks, waiters } = await createApiServer({
     config: readApiConfig(env),
     publisher,
+    control,
     logger: createLogger({ service: 'api-test', level: 'silent', pretty: false }),
     registry: new Registry(),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.queries ? { queries: options.queries } : {}),
   });
   await app.ready();
 
@@ -67,19 +83,22 @@ export async function buildHarness(options: HarnessOptions = {}) {
     return { username, password, token, auth: { authorization: `Bearer ${token}` } };
   }
 
-  /** POST /task as `auth` (a code task by default); the task's id and the commit token its message carries. */
+  /**
+   * POST /task as `auth` (a code task by default); the task's id and the commit token its message carries.
+   * Throws unless the task was created (201).
+   */
   async function submitTask(
     auth: Record<string, string>,
     payload: object = { translator: 'python3', code: 'print(1)' },
   ) {
-    const { task_id } = (await app.inject({ method: 'POST', url: '/task', headers: auth, payload })).json() as {
-      task_id: string;
-    };
+    const res = await app.inject({ method: 'POST', url: '/task', headers: auth, payload });
+    if (res.statusCode !== 201) throw new Error(`POST /task answered ${res.statusCode}: ${res.body.slice(0, 300)}`);
+    const { task_id } = res.json() as { task_id: string };
     const message = publisher.published.find((m) => m.task_id === task_id)!;
     return { task_id, token: message.commit_token };
   }
 
-  return { app, store, publisher, accounts, tasks, waiters, login, submitTask };
+  return { app, store, publisher, control, accounts, tasks, waiters, login, submitTask };
 }
 
 function chunk(type: string, data: Buffer): Buffer {

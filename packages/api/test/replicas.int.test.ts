@@ -8,18 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeTaskMessage, type TaskMessage, type TaskQueue } from '@conveyor/shared';
 import { AMQP_URL, type QueueFixture, rabbitFixture } from '../../shared/test/support/queue-fixture.js';
 import { type ApiProcess, client, startApiProcess } from './support/api-process.js';
+import { codeResult } from './support/code-result.js';
 import { freshSchema, type SchemaFixture } from './support/postgres-fixture.js';
-
-const codeResult = (stdout: string) => ({
-  verdict: 'ok',
-  exit_code: 0,
-  signal: null,
-  stdout,
-  stderr: '',
-  compile: null,
-  time_ms: 1,
-  truncated: false,
-});
 
 describe('two API replicas on one database', () => {
   let db: SchemaFixture;

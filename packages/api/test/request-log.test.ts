@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
+import { createInProcessControlBus } from '@conveyor/shared';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createApiServer } from '../src/api-server.js';
@@ -24,6 +25,7 @@ async function apiLoggingAt(level: string) {
   const { app } = await createApiServer({
     config: readApiConfig({ BCRYPT_COST: '4' }),
     publisher: new RecordingPublisher(),
+    control: createInProcessControlBus(),
     logger: pino({ level }, sink),
     registry: new Registry(),
   });

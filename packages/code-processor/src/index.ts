@@ -9,4 +9,6 @@ export * from './sandbox/sandbox-runner.js';
 export * from './sandbox/sandbox-sweeper.js';
 export * from './sandbox/translators.js';
 export * from './sandbox/verdict.js';
+export * from './sandbox/version-probe.js';
 export * from './start-code-processor.js';
+export * from './worker-catalogue.js';

@@ -1,6 +1,7 @@
 /**
  * Starts the code-processor on a task queue: the sandbox runner on the Docker engine, its warm pool, the
- * sweeper of this worker's leftover containers, and the worker service that pauses while Docker is unreachable.
+ * sweeper of this worker's leftover containers, the worker service that pauses while Docker is unreachable,
+ * and the answers to the API's catalogue questions (the sandbox image's versions, for GET /languages).
  */
 import { hostname } from 'node:os';
 import { type Logger, startWorkerService, type TaskQueue } from '@conveyor/shared';
@@ -10,9 +11,11 @@ import type { CodeProcessorConfig } from './config.js';
 import { createCodeTaskHandler } from './process-code-task.js';
 import { pooledSandboxSpec } from './sandbox/container-spec.js';
 import { DockerSandboxEngine } from './sandbox/docker-sandbox-engine.js';
+import { sandboxLimitsReport } from './sandbox/limits.js';
 import { SandboxPool } from './sandbox/sandbox-pool.js';
 import { SandboxRunner } from './sandbox/sandbox-runner.js';
 import { SandboxSweeper } from './sandbox/sandbox-sweeper.js';
+import { WorkerCatalogueService } from './worker-catalogue.js';
 
 /** How long shutdown waits for abandoned sandboxes to be removed (within the main's hard limit of grace + 10 s). */
 const SHUTDOWN_REMOVAL_MS = 8_000;
@@ -53,6 +56,13 @@ export async function startCodeProcessor({ config, queue, log, registry }: Start
   void sweeper.start(config.sweepIntervalMs).finally(() => {
     if (pool.state === 'new') pool.start();
   });
+  const catalogue = new WorkerCatalogueService({
+    probe: (signal) => runner.probeVersions(signal),
+    limits: sandboxLimitsReport(config.limits),
+    queries: queue.queries,
+    log,
+  });
+  catalogue.start();
   const service = await startWorkerService({
     type: 'code',
     handler: createCodeTaskHandler(runner),
@@ -73,9 +83,12 @@ export async function startCodeProcessor({ config, queue, log, registry }: Start
   );
   return {
     ...service,
+    /** What this worker answers for GET /languages (null until the image's versions were read). */
+    catalogue: () => catalogue.current,
     close: async () => {
       // SIGTERM removes the pool at once: its idle containers, and those being made, are of no more use.
       const poolClosed = pool.close();
+      await catalogue.close();
       await service.close();
       // Work abandoned past the grace period is no longer awaited by the worker: its containers are removed
       // here, before the process exits (an aborted run stops its program at once).

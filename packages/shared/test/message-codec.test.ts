@@ -76,7 +76,36 @@ describe('topology', () => {
       'x-max-length': 50,
     });
     assert.equal(topology.parkingQueue('code'), 'p.conveyor.parked.code');
-    assert.equal(topology.queues.length, 6);
+    // Per type: parking, dead-letter, and a work queue per lane; then the code workers' catalogue queue.
+    assert.equal(topology.queues.length, 9);
+    assert.equal(topology.catalogueQueue('code'), 'p.conveyor.catalogue.code');
+    assert.equal(topology.queues.at(-1)?.queue, 'p.conveyor.catalogue.code');
+    assert.equal(topology.catalogueQueueDeclaration('code').arguments['x-message-ttl'], 10_000);
+    assert.throws(() => createTopology({ deliveryLimit: -1 }), /deliveryLimit/);
+  });
+
+  it('gives each type a first lane alike in every argument, bound by `<type>.first`, dead-lettering as the rest lane', () => {
+    const topology = createTopology({ prefix: 'p.', deliveryLimit: 3, maxLength: 50 });
+    assert.equal(topology.workQueue('code', 'first'), 'p.conveyor.tasks.code.first');
+    assert.equal(topology.workQueue('code', 'rest'), 'p.conveyor.tasks.code');
+    assert.deepEqual(
+      topology.workQueueDeclaration('code', 'first').arguments,
+      topology.workQueueDeclaration('code').arguments,
+    );
+    assert.deepEqual(topology.workQueueBinding('code', 'first'), {
+      queue: 'p.conveyor.tasks.code.first',
+      exchange: 'p.conveyor.tasks',
+      routingKey: 'code.first',
+    });
+    assert.equal(topology.routingKey('image', 'rest'), 'image');
+    assert.deepEqual(
+      topology.bindings
+        .filter((b) => b.exchange === topology.taskExchange)
+        .map((b) => b.routingKey)
+        .sort(),
+      ['code', 'code.first', 'image', 'image.first'],
+    );
+    assert.ok(topology.queues.some((q) => q.queue === 'p.conveyor.tasks.image.first'));
     assert.throws(() => createTopology({ deliveryLimit: -1 }), /deliveryLimit/);
   });
 

@@ -6,11 +6,13 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import {
   CommitClient,
   createRabbitTaskQueue,
   createTopology,
+  type DeliveryDecision,
   deleteTopology,
   PublishError,
   type TaskHandler,
@@ -23,7 +25,7 @@ import { FakeCommitApi } from './support/fake-commit-api.js';
 import { AMQP_URL, type QueueFixture, rabbitFixture, testLog, uniquePrefix } from './support/queue-fixture.js';
 import { closeConnectionsNamed } from './support/rabbitmqctl.js';
 import { codeMessage } from './support/task-messages.js';
-import { waitUntil } from './support/wait.js';
+import { deferred, waitUntil } from './support/wait.js';
 
 async function rejectsWithin(promise: Promise<unknown>, pattern: RegExp, maxMs: number): Promise<number> {
   const started = Date.now();
@@ -166,6 +168,40 @@ describe('RabbitMQ recovery', () => {
     await waitUntil(() => accepted.every((id) => api.statusOf(id) === 'ready'), 'every accepted task is ready', 15_000);
     assert.ok(accepted.length >= 12, `accepted ${accepted.length}, refused ${refused}`);
     for (const id of accepted) assert.equal(api.finals(id).length, 1, `task ${id} has one final result`);
+  });
+
+  it('a delivery waiting for a slot when the connection drops never starts on the dead channel', async () => {
+    const consumerQueue = await fixture.open();
+    const release = deferred<DeliveryDecision>();
+    const handled: Array<{ id: string | undefined; redelivered: boolean }> = [];
+    const consumer = consumerQueue.consume(
+      'code',
+      async (delivery) => {
+        handled.push({ id: delivery.messageId, redelivered: delivery.redelivered });
+        return handled.length === 1 ? release.promise : 'ack';
+      },
+      { prefetch: 1 },
+    );
+    try {
+      const running = codeMessage();
+      await consumerQueue.publisher.publish(running, 'rest');
+      await waitUntil(() => handled.length === 1, 'the rest-lane task holds the only slot');
+      const waiting = codeMessage();
+      await consumerQueue.publisher.publish(waiting, 'first');
+      await sleep(200); // delivered to the first lane's consumer, waiting for the slot
+      assert.equal(handled.length, 1);
+      assert.ok((await closeConnectionsNamed(fixture.prefix)) >= 1);
+      await waitUntil(() => consumerQueue.isReady(), 'the connection is back', 15_000);
+      release.resolve('ack'); // too late: its channel is gone, so the broker redelivers it
+      const count = (id: string) => handled.filter((h) => h.id === id).length;
+      await waitUntil(() => count(waiting.task_id) >= 1 && count(running.task_id) >= 2, 'both are redelivered', 15_000);
+      await sleep(300);
+      const waitingRuns = handled.filter((h) => h.id === waiting.task_id);
+      assert.deepEqual(waitingRuns, [{ id: waiting.task_id, redelivered: true }], 'started once, after the reconnect');
+    } finally {
+      release.resolve('ack');
+      await consumer.close();
+    }
   });
 
   it('a worker process killed mid-task: the task is redelivered and completed exactly once', async () => {

@@ -23,6 +23,8 @@ export const API_ERRORS = {
   request_timeout: 408,
   username_taken: 409,
   conflict: 409,
+  /** DELETE /task/{id} of a task already ready, or failed for another reason than a cancel. */
+  task_finished: 409,
   /** A body, a field, or an image task's work (pixels × kernel sizes) over its cap; `field` names it. */
   too_large: 413,
   unsupported_media_type: 415,

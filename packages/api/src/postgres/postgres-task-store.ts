@@ -68,14 +68,16 @@ export class PostgresTaskStore implements TaskStore {
   }
 
   /**
-   * One call of conveyor_admit_task (002_admit_task.sql): a transaction-scoped advisory lock per owner
-   * serialises the count and the insert across replicas, in one round trip.
+   * One call of conveyor_admit_task_counted (003_admit_task_counted.sql): a transaction-scoped advisory lock
+   * per owner serialises the count and the insert across replicas, in one round trip; it returns the count
+   * it checked (NULL when over the cap).
    */
   async createWithinCap(task: TaskRecord, maxInFlight: number): Promise<Admission> {
-    const [row] = await this.sql<{ admitted: boolean }[]>`
-      SELECT conveyor_admit_task(${task.id}, ${task.ownerId}, ${task.type}, ${task.status}, ${task.stage},
-        ${task.createdAt}, ${task.updatedAt}, ${task.commitTokenHash}, ${maxInFlight}) AS admitted`;
-    return row!.admitted ? 'created' : 'too_many_in_flight';
+    const [row] = await this.sql<{ in_flight_before: number | null }[]>`
+      SELECT conveyor_admit_task_counted(${task.id}, ${task.ownerId}, ${task.type}, ${task.status}, ${task.stage},
+        ${task.createdAt}, ${task.updatedAt}, ${task.commitTokenHash}, ${maxInFlight}) AS in_flight_before`;
+    const inFlightBefore = row!.in_flight_before;
+    return inFlightBefore === null ? { kind: 'too_many_in_flight' } : { kind: 'created', inFlightBefore };
   }
 
   async get(id: string): Promise<TaskRecord | undefined> {

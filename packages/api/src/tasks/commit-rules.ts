@@ -3,12 +3,19 @@
  * the first final commit wins; the same final commit again is a harmless retry; a different one conflicts.
  */
 import { createHash } from 'node:crypto';
+import { CANCELLED_ERROR } from '@conveyor/shared';
 import type { Commit, FinalCommit, TaskRecord } from './task-store.js';
 
 export type CommitDecision =
   | { kind: 'apply'; changes: Partial<TaskRecord> }
   | { kind: 'repeated' }
   | { kind: 'conflict' };
+
+/**
+ * The final commit DELETE /task/{id} makes on the owner's behalf. Constant, so a repeated cancel (or the
+ * worker's own report of it) has the same digest and is `repeated`, while any other final outcome conflicts.
+ */
+export const CANCEL_COMMIT: FinalCommit = { status: 'failed', error: CANCELLED_ERROR };
 
 export function digestOf(commit: FinalCommit): string {
   const body = commit.status === 'ready' ? commit.result : commit.error;

@@ -42,9 +42,10 @@ export class MemoryTaskStore implements TaskStore {
 
   /** Check and insert run with no await between them: atomic in this process, the only one holding it. */
   async createWithinCap(task: TaskRecord, maxInFlight: number): Promise<Admission> {
-    if ((this.inFlight.get(task.ownerId) ?? 0) >= maxInFlight) return 'too_many_in_flight';
+    const inFlightBefore = this.inFlight.get(task.ownerId) ?? 0;
+    if (inFlightBefore >= maxInFlight) return { kind: 'too_many_in_flight' };
     await this.create(task);
-    return 'created';
+    return { kind: 'created', inFlightBefore };
   }
 
   async countInFlight(ownerId: string): Promise<number> {

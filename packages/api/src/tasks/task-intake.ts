@@ -14,6 +14,7 @@ import {
   parseCodeTask,
   parseFilterChain,
   type TaskPayload,
+  TRANSLATOR_FIELDS,
 } from '@conveyor/shared';
 
 export type TaskBody = Record<string, unknown>;
@@ -24,7 +25,7 @@ function kindOf(body: TaskBody): 'code' | 'image' | FieldError {
     if (declared === 'code' || declared === 'image') return declared;
     return fieldError('type', 'type must be "code" or "image"');
   }
-  if (['code', 'translator', 'language', 'compiler'].some((f) => body[f] !== undefined)) return 'code';
+  if (['code', ...TRANSLATOR_FIELDS].some((f) => body[f] !== undefined)) return 'code';
   if (body.image !== undefined && (body.filter !== undefined || body.filters !== undefined)) return 'image';
   if (body.image !== undefined) return fieldError('filter', 'an image task needs a filter');
   return fieldError('body', 'send a code task {"translator", "code"} or an image task {"filter", "image"}');

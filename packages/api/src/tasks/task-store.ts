@@ -39,13 +39,16 @@ export interface TaskPage {
   next: TaskCursor | null;
 }
 
-export type Admission = 'created' | 'too_many_in_flight';
+export type Admission =
+  /** Stored; `inFlightBefore` of the owner's other tasks were in flight then (0: it goes to the first lane). */
+  { kind: 'created'; inFlightBefore: number } | { kind: 'too_many_in_flight' };
 
 export interface TaskStore {
   create(task: TaskRecord): Promise<void>;
   /**
    * Stores the task only if its owner has fewer than `maxInFlight` tasks in flight, as one atomic step
-   * (parallel posts, on one replica or several, cannot overshoot the cap).
+   * (parallel posts, on one replica or several, cannot overshoot the cap), and says how many there were:
+   * the count the cap checks is the one the queue lane is chosen from, read once.
    */
   createWithinCap(task: TaskRecord, maxInFlight: number): Promise<Admission>;
   get(id: string): Promise<TaskRecord | undefined>;

@@ -1,28 +1,16 @@
-/** POST /task, GET /status/{id}, GET /result/{id}, GET /tasks: a user's side of tasks (behind authentication). */
+/**
+ * POST /task, GET /status/{id}, GET /result/{id}, DELETE /task/{id}, GET /tasks: a user's side of tasks (behind
+ * authentication).
+ */
 
 import {
-  COMPARE_MODES,
-  COMPILER_OPTIONS_HELP,
-  CodeLimitsSchema,
-  FILTER_NAMES,
   fieldError,
   isFieldError,
   isTaskId,
-  MAX_ARG_BYTES,
-  MAX_ARGS,
-  MAX_CODE_BYTES,
-  MAX_FILE_NAME_CHARS,
-  MAX_FILES,
-  MAX_FILES_BYTES,
-  MAX_FILTER_CHAIN,
-  MAX_INPUT_BYTES,
-  MAX_TEST_NAME_CHARS,
-  MAX_TESTS,
   nullable,
   PublishError,
   SIGMA_BOUNDS,
-  TRANSLATOR_ALIASES,
-  TRANSLATORS,
+  TaskRequestSchema,
 } from '@conveyor/shared';
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -32,7 +20,7 @@ import { errorResponse, sendError, sendFieldError } from '../http/api-error.js';
 import { chooseResultFormat } from './result-format.js';
 import { decodeCursor, encodeCursor } from './task-cursor.js';
 import { type IntakeLimits, parseTaskBody } from './task-intake.js';
-import type { TaskService } from './task-service.js';
+import type { CancelOutcome, TaskService } from './task-service.js';
 import type { TaskRecord } from './task-store.js';
 import { resultView, statusView } from './task-views.js';
 import type { TaskWaiters } from './task-waiters.js';
@@ -42,124 +30,6 @@ export interface TasksRoutesOptions {
   waiters: TaskWaiters;
   limits: IntakeLimits;
 }
-
-const FilterStepDoc = Type.Object({
-  name: Type.String({ description: `case-insensitive: ${FILTER_NAMES.join(', ')}`, examples: ['Blur'] }),
-  parameters: Type.Optional(
-    Type.Object({
-      sigma: Type.Optional(
-        Type.Number({
-          exclusiveMinimum: SIGMA_BOUNDS.min,
-          maximum: SIGMA_BOUNDS.max,
-          default: SIGMA_BOUNDS.default,
-        }),
-      ),
-    }),
-  ),
-});
-
-const ArgsDoc = (description: string) =>
-  Type.Optional(
-    Type.Array(Type.String({ description: `at most ${MAX_ARG_BYTES} bytes` }), { maxItems: MAX_ARGS, description }),
-  );
-
-const CodeTaskDoc = Type.Object(
-  {
-    type: Type.Optional(Type.Literal('code')),
-    translator: Type.String({
-      description: `${TRANSLATORS.join(', ')}; aliases ${Object.keys(TRANSLATOR_ALIASES).join(', ')}; the field may also be called language or compiler`,
-      examples: ['python3'],
-    }),
-    code: Type.String({ description: `the source, at most ${MAX_CODE_BYTES} bytes`, examples: ['print(input())'] }),
-    stdin: Type.Optional(Type.String({ examples: ['hello'], description: 'a task without tests: its input' })),
-    limits: Type.Optional(CodeLimitsSchema),
-    args: ArgsDoc('a task without tests: the program arguments'),
-    tests: Type.Optional(
-      Type.Array(
-        Type.Object({
-          name: Type.Optional(Type.String({ maxLength: MAX_TEST_NAME_CHARS })),
-          stdin: Type.Optional(Type.String()),
-          expected_output: Type.Optional(
-            Type.String({ description: "compared with the run's stdout (see compare); a difference is wrong_answer" }),
-          ),
-          args: ArgsDoc('the program arguments of this test'),
-        }),
-        {
-          maxItems: MAX_TESTS,
-          description: `compiled once, run once per test, each in a fresh directory with its own limits. All the input (stdin, each test's stdin, expected_output and args) comes to at most ${MAX_INPUT_BYTES} bytes`,
-        },
-      ),
-    ),
-    compare: Type.Optional(
-      Type.Union(
-        [
-          Type.String({ enum: [...COMPARE_MODES], default: 'lines' }),
-          Type.Object({
-            float: Type.Object({
-              abs: Type.Optional(Type.Number({ minimum: 0, default: 0 })),
-              rel: Type.Optional(Type.Number({ minimum: 0, default: 0 })),
-            }),
-          }),
-        ],
-        {
-          description:
-            'exact: byte for byte; lines (default): trailing whitespace and trailing empty lines ignored; tokens: whitespace-separated tokens equal; float: tokens, numbers within abs or rel',
-        },
-      ),
-    ),
-    stop_on_failure: Type.Optional(
-      Type.Boolean({ description: 'stop at the first test that is not ok; the rest are skipped' }),
-    ),
-    files: Type.Optional(
-      Type.Array(
-        Type.Object({
-          name: Type.String({
-            maxLength: MAX_FILE_NAME_CHARS,
-            description: 'a plain relative path (no .., no leading dot or slash), e.g. lib/util.h',
-          }),
-          content: Type.String(),
-          encoding: Type.Optional(Type.String({ enum: ['text', 'base64'], default: 'text' })),
-        }),
-        {
-          maxItems: MAX_FILES,
-          description: `at most ${MAX_FILES_BYTES} bytes in all; C and C++ sources among them are compiled with code, the rest are readable by the program`,
-        },
-      ),
-    ),
-    compiler_options: Type.Optional(
-      Type.Array(Type.String(), { description: `checked against an allowlist: ${COMPILER_OPTIONS_HELP}` }),
-    ),
-  },
-  { title: 'Code task' },
-);
-
-const ImageTaskDoc = Type.Object(
-  {
-    type: Type.Optional(Type.Literal('image')),
-    filter: Type.Optional(FilterStepDoc),
-    filters: Type.Optional(
-      Type.Array(FilterStepDoc, { maxItems: MAX_FILTER_CHAIN, description: 'a chain, applied in order' }),
-    ),
-    image: Type.String({ description: 'a base64 PNG (byte and pixel caps apply)' }),
-  },
-  { title: 'Image task' },
-);
-
-const TaskBodyDoc = Type.Union([CodeTaskDoc, ImageTaskDoc], {
-  examples: [
-    { translator: 'gcc', code: '#include <stdio.h>\nint main(){puts("hi");}' },
-    {
-      translator: 'gcc',
-      code: '#include <stdio.h>\nint main(void) { long n; while (scanf("%ld", &n) == 1) printf("%ld\\n", n * n); }\n',
-      tests: [
-        { name: 'one', stdin: '2', expected_output: '4' },
-        { name: 'two', stdin: '3 4', expected_output: '9\n15' },
-        { name: 'zero', stdin: '0', expected_output: '0' },
-      ],
-    },
-    { filter: { name: 'Blur', parameters: { sigma: 1.5 } }, image: 'iVBORw0KGgo…' },
-  ],
-});
 
 const TaskIdParams = Type.Object({ task_id: Type.String({ description: 'the task id (a UUID)' }) });
 const notFound = errorResponse('no such task for this user (or a malformed id)', 'not_found', 'no such task');
@@ -243,8 +113,8 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<TasksRoutesOptions> = async 
     '/task',
     {
       bodyLimit,
-      // The body is checked by parseTaskBody (aliases, case-insensitive names, PNG header), which names the
-      // field at fault; the schema is here for the OpenAPI document.
+      // The body is checked by parseTaskBody (aliases, case-insensitive names, sizes in bytes, the PNG), which
+      // names the field at fault; the contract's schema, which a test holds to the same rules, documents it.
       validatorCompiler: () => (data) => ({ value: data }),
       schema: {
         tags: ['tasks'],
@@ -252,7 +122,7 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<TasksRoutesOptions> = async 
         description:
           'JSON (`application/json`) or `multipart/form-data` with an `image` file part and a `filter` field. The kind follows from the fields (`code` or `image` + `filter`), or an explicit `type`.',
         security,
-        body: TaskBodyDoc,
+        body: TaskRequestSchema,
         response: {
           201: Type.Object(
             { task_id: Type.String({ format: 'uuid' }) },
@@ -261,7 +131,7 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<TasksRoutesOptions> = async 
           ...errorResponse(
             'invalid task',
             'invalid_field',
-            'sigma must be a number greater than 0 and at most 50',
+            `sigma must be a number greater than ${SIGMA_BOUNDS.min} and at most ${SIGMA_BOUNDS.max}`,
             'filter.parameters.sigma',
           ),
           ...unauthorized,
@@ -367,6 +237,43 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<TasksRoutesOptions> = async 
         return reply.type('image/png').send(Buffer.from(task.result, 'base64'));
       }
       return resultView(task);
+    },
+  );
+
+  app.delete(
+    '/task/:task_id',
+    {
+      schema: {
+        tags: ['tasks'],
+        summary: 'Cancel a task',
+        description:
+          "The owner's task ends at once as `failed` with error code `cancelled` (see GET /result). A queued task never runs; a running code task's container is killed within a second; a running image task stops at its next filter step. Repeating it gives the same answer.",
+        security,
+        params: TaskIdParams,
+        response: {
+          200: Type.Ref('TaskStatus', { description: 'cancelled (now or before): status failed, stage done' }),
+          ...unauthorized,
+          ...notFound,
+          ...errorResponse(
+            'the task is already finished (ready, or failed otherwise): nothing to cancel',
+            'task_finished',
+            'the task is already ready: there is nothing to cancel',
+          ),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { task_id } = request.params;
+      const outcome: CancelOutcome = isTaskId(task_id)
+        ? await tasks.cancel(task_id, request.account.id)
+        : { kind: 'not_found' };
+      if (outcome.kind === 'not_found') return sendError(reply, 'not_found', 'no such task');
+      if (outcome.kind === 'finished') {
+        const { status, error } = outcome.task;
+        const how = status === 'failed' && error ? `failed (${error.code})` : status;
+        return sendError(reply, 'task_finished', `the task is already ${how}: there is nothing to cancel`);
+      }
+      return statusView(outcome.task);
     },
   );
 

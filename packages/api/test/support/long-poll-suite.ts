@@ -8,19 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildHarness } from '../harness.js';
+import { codeResult } from './code-result.js';
 
 export type StoreEnvFactory = () => Promise<{ env: Record<string, string>; teardown(): Promise<void> }>;
-
-const codeResult = {
-  verdict: 'ok',
-  exit_code: 0,
-  signal: null,
-  stdout: 'done\n',
-  stderr: '',
-  compile: null,
-  time_ms: 1,
-  truncated: false,
-};
 
 export function longPollSuite(storeEnv: StoreEnvFactory): void {
   const cleanups: Array<() => Promise<void>> = [];
@@ -58,13 +48,13 @@ export function longPollSuite(storeEnv: StoreEnvFactory): void {
     await sleep(200);
     assert.equal((await commit({ status: 'running' })).statusCode, 200, 'a running commit does not end the wait');
     await sleep(100);
-    assert.equal((await commit({ status: 'ready', result: codeResult })).statusCode, 200);
+    assert.equal((await commit({ status: 'ready', result: codeResult() })).statusCode, 200);
     const [s, r] = await Promise.all([status, result]);
     const elapsed = performance.now() - started;
     assert.ok(elapsed < 5000, `answered ${elapsed} ms after the start, not at the 30 s deadline`);
     assert.equal(s.json().status, 'ready');
     assert.equal(r.statusCode, 200);
-    assert.deepEqual(r.json().result, codeResult);
+    assert.deepEqual(r.json().result, codeResult());
   });
 
   it('after N seconds answers with the current state (in progress: 202 for /result)', async () => {
@@ -100,9 +90,9 @@ export function longPollSuite(storeEnv: StoreEnvFactory): void {
     assert.equal(over.json().error.code, 'too_many_waiters');
     assert.ok(over.headers['retry-after']);
     assert.equal((await get(`/status/${tasks[2]!.task_id}`)).statusCode, 200, 'a plain read is not bounded');
-    await tasks[0]!.commit({ status: 'ready', result: codeResult });
+    await tasks[0]!.commit({ status: 'ready', result: codeResult() });
     assert.equal((await open[0]!).json().status, 'ready');
-    await tasks[1]!.commit({ status: 'ready', result: codeResult });
+    await tasks[1]!.commit({ status: 'ready', result: codeResult() });
     await open[1];
     assert.equal(waiters.waiting, 0);
   });

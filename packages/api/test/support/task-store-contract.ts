@@ -5,7 +5,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { CANCEL_COMMIT } from '../../src/tasks/commit-rules.js';
 import type { TaskRecord, TaskStore } from '../../src/tasks/task-store.js';
+import { codeResult } from './code-result.js';
 
 export interface TaskStoreFixture {
   store: TaskStore;
@@ -33,16 +35,6 @@ export function newTask(overrides: Partial<TaskRecord> = {}): TaskRecord {
     ...overrides,
   };
 }
-
-const codeResult = (stdout: string) => ({
-  verdict: 'ok',
-  exit_code: 0,
-  signal: null,
-  stdout,
-  stderr: '',
-  time_ms: 3,
-  truncated: false,
-});
 
 export function taskStoreContract(factory: TaskStoreFactory): void {
   let fixture: TaskStoreFixture;
@@ -139,6 +131,59 @@ export function taskStoreContract(factory: TaskStoreFactory): void {
     });
   });
 
+  describe('cancel (the owner’s final commit, CANCEL_COMMIT)', () => {
+    it('applies from queued and from running; again repeats; a worker’s final commit afterwards conflicts', async () => {
+      const queued = newTask();
+      const running = newTask();
+      await store.create(queued);
+      await store.create(running);
+      await store.commit(running.id, { status: 'running' }, at(1));
+      for (const task of [queued, running]) {
+        const outcome = await store.commit(task.id, CANCEL_COMMIT, at(2));
+        assert.equal(outcome.kind, 'applied');
+        const stored = (await store.get(task.id))!;
+        assert.equal(stored.status, 'failed');
+        assert.equal(stored.stage, 'done');
+        assert.deepEqual(stored.error, { code: 'cancelled', message: 'cancelled by its owner' });
+        assert.equal((await store.commit(task.id, CANCEL_COMMIT, at(3))).kind, 'repeated');
+        assert.equal((await store.commit(task.id, { status: 'running' }, at(3))).kind, 'conflict');
+        const ready = { status: 'ready' as const, result: codeResult('late\n') };
+        assert.equal((await store.commit(task.id, ready, at(3))).kind, 'conflict');
+        assert.deepEqual((await store.get(task.id))!.updatedAt, at(2));
+      }
+      assert.equal(await store.countInFlight(queued.ownerId), 0);
+    });
+
+    it('a finished task (ready, or failed otherwise) is not cancelled: conflict, unchanged', async () => {
+      const ready = newTask();
+      const failed = newTask();
+      await store.create(ready);
+      await store.create(failed);
+      await store.commit(ready.id, { status: 'ready', result: codeResult('done\n') }, at(1));
+      await store.commit(failed.id, { status: 'failed', error: { code: 'x', message: 'y' } }, at(1));
+      for (const task of [ready, failed]) {
+        const before = await store.get(task.id);
+        assert.equal((await store.commit(task.id, CANCEL_COMMIT, at(2))).kind, 'conflict');
+        assert.deepEqual(await store.get(task.id), before);
+      }
+    });
+
+    it('a cancel racing a worker’s final commit: exactly one wins, the other conflicts', async () => {
+      for (let round = 0; round < 20; round++) {
+        const task = newTask();
+        await store.create(task);
+        const ready = { status: 'ready' as const, result: codeResult('raced\n') };
+        const [cancel, worker] = await Promise.all([
+          store.commit(task.id, CANCEL_COMMIT, at(1)),
+          store.commit(task.id, ready, at(1)),
+        ]);
+        assert.deepEqual([cancel.kind, worker.kind].sort(), ['applied', 'conflict'], `round ${round}`);
+        const stored = (await store.get(task.id))!;
+        assert.equal(stored.status, cancel.kind === 'applied' ? 'failed' : 'ready');
+      }
+    });
+  });
+
   describe('in-flight cap', () => {
     it('counts the owner’s in_progress tasks; a final commit or a delete takes one off', async () => {
       const owner = randomUUID();
@@ -158,9 +203,29 @@ export function taskStoreContract(factory: TaskStoreFactory): void {
       const outcomes = await Promise.all(
         Array.from({ length: 10 }, () => store.createWithinCap(newTask({ ownerId: owner }), 4)),
       );
-      assert.equal(outcomes.filter((o) => o === 'created').length, 4);
-      assert.equal(outcomes.filter((o) => o === 'too_many_in_flight').length, 6);
+      const created = outcomes.flatMap((o) => (o.kind === 'created' ? [o.inFlightBefore] : []));
+      // Each admitted one saw the ones admitted before it: 0, 1, 2, 3 (the lane decision rests on this).
+      assert.deepEqual(
+        created.sort((a, b) => a - b),
+        [0, 1, 2, 3],
+      );
+      assert.equal(outcomes.filter((o) => o.kind === 'too_many_in_flight').length, 6);
       assert.equal(await store.countInFlight(owner), 4);
+    });
+
+    it('createWithinCap says how many of the owner’s tasks were in flight before it: 0 again once they end', async () => {
+      const owner = randomUUID();
+      const first = newTask({ ownerId: owner });
+      assert.deepEqual(await store.createWithinCap(first, 20), { kind: 'created', inFlightBefore: 0 });
+      assert.deepEqual(await store.createWithinCap(newTask(), 20), { kind: 'created', inFlightBefore: 0 });
+      const second = newTask({ ownerId: owner });
+      assert.deepEqual(await store.createWithinCap(second, 20), { kind: 'created', inFlightBefore: 1 });
+      await store.commit(first.id, { status: 'ready', result: { ok: true } }, at(1));
+      await store.commit(second.id, { status: 'failed', error: { code: 'x', message: 'y' } }, at(2));
+      assert.deepEqual(await store.createWithinCap(newTask({ ownerId: owner }), 20), {
+        kind: 'created',
+        inFlightBefore: 0,
+      });
     });
   });
 

@@ -2,7 +2,7 @@
  * Every sandbox limit in one place: the server's defaults and caps, and how a task's own request is clamped.
  * The worker's main reads environment variables into a SandboxLimitsConfig; DEFAULT_SANDBOX_LIMITS is the fallback.
  */
-import { type CodeLimits, SETTINGS } from '@conveyor/shared';
+import { type CodeLimits, type SandboxLimitsReport, SETTINGS } from '@conveyor/shared';
 
 const MiB = 1024 * 1024;
 
@@ -77,6 +77,17 @@ export function limitsForTask(
     outputBytes: config.outputBytes,
     filesBytes: config.filesBytes,
     openFiles: config.openFiles,
+  };
+}
+
+/** The limits as GET /languages shows them (a code worker reports its own configuration). */
+export function sandboxLimitsReport(config: SandboxLimitsConfig): SandboxLimitsReport {
+  return {
+    time_ms: { default: config.runTimeMs.default, max: config.runTimeMs.cap },
+    memory_mb: { default: config.memoryMb.default, max: config.memoryMb.cap },
+    total_time_ms: { default: config.totalTimeMs.default, max: config.totalTimeMs.cap },
+    compile_time_ms: config.compileTimeMs,
+    compile_memory_mb: config.compileMemoryMb,
   };
 }
 

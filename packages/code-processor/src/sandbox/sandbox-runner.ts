@@ -12,6 +12,7 @@ import type { SandboxEngine } from './sandbox-engine.js';
 import { SandboxJob } from './sandbox-job.js';
 import type { SandboxPool } from './sandbox-pool.js';
 import { TRANSLATOR_SPECS } from './translators.js';
+import { type TranslatorVersions, versionProbeJob, versionsOf } from './version-probe.js';
 
 export const DEFAULT_SANDBOX_IMAGE = SETTINGS.SANDBOX_IMAGE.default;
 /** The deployment label when none is configured (see the sweeper). */
@@ -106,6 +107,28 @@ export class SandboxRunner {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Reads every translator's version from the sandbox image, in one locked-down container (see
+   * version-probe.ts). Tracked as a task is: the sweeper leaves its container alone and drain() waits for it.
+   * Throws when the sandbox could not run (no retry here: the caller tries again later).
+   */
+  probeVersions(signal?: AbortSignal): Promise<TranslatorVersions> {
+    const job = new SandboxJob(
+      this.engine,
+      versionProbeJob({ deployment: this.deployment, workerId: this.workerId, image: this.image, limits: this.limits }),
+      {
+        log: this.log,
+        signal,
+        onContainer: (id, alive) => (alive ? this.working.add(id) : this.working.delete(id)),
+      },
+    );
+    const work = job.run();
+    this.active.add(work);
+    const forget = () => this.active.delete(work);
+    work.then(forget, forget);
+    return work.then(versionsOf);
   }
 
   private async runWithRetries(task: CodeTaskPayload, options: RunOptions): Promise<CodeResult> {

@@ -9,8 +9,10 @@ import type { Logger } from 'pino';
 import type { Connection } from 'rabbitmq-client';
 import type { TaskMessage } from '../contract/task.js';
 import type { QueueMetrics } from '../queue/queue-metrics.js';
+import type { TaskLane } from '../queue/task-lane.js';
 import { encodeTaskMessage, TASK_MESSAGE_CONTENT_TYPE } from '../queue/task-message-codec.js';
 import { PublishError, type TaskPublisher } from '../queue/task-publisher.js';
+import { confirmWithin } from './confirm-within.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './message-size.js';
 import { queueDeclareParams } from './rabbit-topology.js';
 import type { Topology } from './topology.js';
@@ -56,7 +58,7 @@ export function createRabbitTaskPublisher(options: RabbitTaskPublisherOptions): 
   });
   publisher.on('retry', (error: unknown) => log.warn({ err: error }, 'publish failed; retrying once'));
 
-  async function publish(message: TaskMessage): Promise<void> {
+  async function publish(message: TaskMessage, lane: TaskLane = 'rest'): Promise<void> {
     const type = message.type;
     if (closed) throw new PublishError('the task publisher is closed');
     if (!connection.ready) {
@@ -76,7 +78,7 @@ export function createRabbitTaskPublisher(options: RabbitTaskPublisherOptions): 
     const sent = publisher.send(
       {
         exchange: topology.taskExchange,
-        routingKey: type,
+        routingKey: topology.routingKey(type, lane),
         mandatory: true,
         durable: true, // persistent: deliveryMode 2
         messageId: message.task_id,
@@ -86,20 +88,19 @@ export function createRabbitTaskPublisher(options: RabbitTaskPublisherOptions): 
       },
       body,
     );
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new PublishError(`RabbitMQ did not confirm the task message within ${confirmTimeoutMs} ms`)),
-        confirmTimeoutMs,
-      );
-    });
     try {
-      await Promise.race([sent, timedOut]);
+      await confirmWithin(
+        sent,
+        confirmTimeoutMs,
+        () => new PublishError(`RabbitMQ did not confirm the task message within ${confirmTimeoutMs} ms`),
+      );
       // The broker sends basic.return before the ack of an unroutable message, but the client emits the
       // return on a later macrotask than it resolves the confirm; wait one so the return is seen.
       await nextMacrotask();
       if (entry.returned) {
-        throw new PublishError(`no queue is bound for task type ${type} on exchange ${topology.taskExchange}`);
+        throw new PublishError(
+          `no queue is bound for task type ${type} (${lane} lane) on exchange ${topology.taskExchange}`,
+        );
       }
       metrics?.confirmed.inc({ type });
     } catch (error) {
@@ -107,7 +108,7 @@ export function createRabbitTaskPublisher(options: RabbitTaskPublisherOptions): 
       if (error instanceof PublishError) throw error;
       // The work queues are declared with x-max-length + reject-publish: a nack means the queue is full.
       if ((error as { code?: unknown }).code === 'NACK') {
-        throw new PublishError(`the ${type} queue is full (the broker refused the message)`, {
+        throw new PublishError(`the ${type} queue's ${lane} lane is full (the broker refused the message)`, {
           cause: error,
           queueFull: true,
         });
@@ -116,10 +117,7 @@ export function createRabbitTaskPublisher(options: RabbitTaskPublisherOptions): 
         cause: error,
       });
     } finally {
-      clearTimeout(timer);
       inFlight.delete(message.task_id);
-      // A send abandoned by the timeout may still settle later; nobody awaits it any more.
-      sent.catch(() => {});
     }
   }
 

@@ -1,14 +1,17 @@
 /**
  * The TaskQueue on RabbitMQ: one connection that reconnects by itself, the topology declared at every
  * (re)connect, a confirming publisher, and consumers (rabbitmq-client's Consumer, which re-declares its
- * queue and resubscribes after a connection loss). Unacked deliveries of a lost connection are returned to
- * the queue by the broker and redelivered, with their delivery count raised.
+ * queue and resubscribes after a connection loss). A task consumer is two of them, one per lane, sharing
+ * one LaneGate of `prefetch` slots that serves the first lane first. Unacked deliveries of a lost connection
+ * are returned to the queue by the broker and redelivered, with their delivery count raised.
  */
 import type { Logger } from 'pino';
 import type { AsyncMessage, Connection, Publisher } from 'rabbitmq-client';
 import { ConsumerStatus } from 'rabbitmq-client';
 import type { TaskType } from '../contract/task.js';
+import { LaneGate } from '../queue/lane-gate.js';
 import type { QueueMetrics } from '../queue/queue-metrics.js';
+import { TASK_LANES } from '../queue/task-lane.js';
 import type {
   ConsumeOptions,
   DeadLetter,
@@ -20,8 +23,10 @@ import type {
   TaskQueue,
 } from '../queue/task-queue.js';
 import { openRabbitConnection } from './rabbit-connection.js';
+import { createRabbitControlBus } from './rabbit-control-bus.js';
 import { createRabbitTaskPublisher, type RabbitTaskPublisherOptions } from './rabbit-task-publisher.js';
 import { declareTopology, deleteTopology, queueDeclareParams } from './rabbit-topology.js';
+import { createRabbitWorkerQueries } from './rabbit-worker-queries.js';
 import {
   createTopology,
   type QueueBinding,
@@ -92,7 +97,14 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
   });
   // Whoever connects first declares everything; every reconnect declares again, in case the broker lost
   // it (a reset node) or an operator deleted a queue.
+  /**
+   * Aborted at every (re)connect: deliveries still waiting for a slot came on a channel that is gone (the
+   * broker has requeued them for a new one), so they must not start; see consume().
+   */
+  let sameConnection = new AbortController();
   connection.on('connection', () => {
+    sameConnection.abort();
+    sameConnection = new AbortController();
     declared = declareTopology(connection, topology);
     declared.catch((error: unknown) => log.error({ err: error }, 'declaring the RabbitMQ topology failed'));
   });
@@ -106,10 +118,12 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
     maxMessageBytes: options.maxMessageBytes,
   };
   const publisher = createRabbitTaskPublisher(publisherOptions);
+  const queries = createRabbitWorkerQueries(connection, topology, log);
+  const control = createRabbitControlBus({ connection, topology, log, confirmTimeoutMs: options.confirmTimeoutMs });
   const consumers = new Set<TaskConsumer>();
 
-  function track(consumer: ReturnType<Connection['createConsumer']>, queue: string): TaskConsumer {
-    consumer.on('error', (error: unknown) => log.warn({ err: error, queue }, 'RabbitMQ consumer error; recovering'));
+  /** Closed with the queue; untracked when closed first. */
+  function track(consumer: TaskConsumer): TaskConsumer {
     const handle: TaskConsumer = {
       close: async () => {
         consumers.delete(handle);
@@ -139,16 +153,59 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
       },
       onMessage,
     );
-    return track(consumer, declaration.queue);
+    consumer.on('error', (error: unknown) =>
+      log.warn({ err: error, queue: declaration.queue }, 'RabbitMQ consumer error; recovering'),
+    );
+    return { close: () => consumer.close() };
   }
 
+  /**
+   * Both lanes of a type, through one LaneGate of `prefetch` slots. rabbitmq-client's Consumer takes one
+   * queue, with its own channel, QoS and concurrency; so each lane gets a Consumer with prefetch (and
+   * concurrency) `prefetch`, and the gate decides which waiting delivery runs when a slot frees. Why this
+   * window: a lane alone can still fill every slot (an idle first lane costs nothing); at most `prefetch`
+   * handlers run at once; and a worker holds at most `prefetch` deliveries waiting for a slot (a lane's
+   * unacked deliveries beyond the ones running are bounded by the slots the other lane holds), so a busy
+   * worker keeps few messages from idle ones. A smaller first-lane prefetch would save nothing: first-lane
+   * messages are few by design, and each waits at most until the next slot frees.
+   */
   function consume(type: TaskType, handler: DeliveryHandler, { prefetch }: ConsumeOptions): TaskConsumer {
-    return subscribe(
-      topology.workQueueDeclaration(type),
-      topology.workQueueBinding(type),
-      prefetch,
-      async (message) => STATUS[await handler(toDelivery(message))],
+    const gate = new LaneGate(prefetch);
+    const lanes = TASK_LANES.map((lane) =>
+      subscribe(
+        topology.workQueueDeclaration(type, lane),
+        topology.workQueueBinding(type, lane),
+        prefetch,
+        async (message) => {
+          const connected = sameConnection.signal;
+          const slot = await gate.acquire(lane, connected);
+          // Closing, or the channel it came on is gone: never handed to the handler, it goes back to its
+          // queue (on a lost channel the broker has already requeued it, and the nack goes nowhere).
+          if (slot.kind === 'refused') return ConsumerStatus.REQUEUE;
+          if (connected.aborted || !connection.ready) {
+            slot.release();
+            return ConsumerStatus.REQUEUE;
+          }
+          try {
+            return STATUS[await handler(toDelivery(message))];
+          } finally {
+            slot.release();
+          }
+        },
+      ),
     );
+    return track({
+      close: async () => {
+        gate.close();
+        await Promise.all(lanes.map((lane) => lane.close()));
+      },
+    });
+  }
+
+  /** The work queue (either lane) a dead letter died in, as the broker recorded it. */
+  function firstDeathQueue(message: AsyncMessage, type: TaskType): string {
+    const queue = message.headers?.['x-first-death-queue'];
+    return typeof queue === 'string' ? queue : topology.workQueue(type);
   }
 
   /** Confirms parked dead letters; opened on the first one (only the dead-letter consumer parks). */
@@ -174,7 +231,7 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
           contentType: message.contentType,
           type: message.type,
           // x-death is the broker's own bookkeeping; its first entry's reason and queue are what matter here.
-          headers: { 'x-first-death-reason': reason, 'x-first-death-queue': topology.workQueue(type) },
+          headers: { 'x-first-death-reason': reason, 'x-first-death-queue': firstDeathQueue(message, type) },
         },
         message.body,
       );
@@ -195,18 +252,25 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
     handler: DeliveryHandler<DeadLetter, DeadLetterDecision>,
     { prefetch }: ConsumeOptions = { prefetch: 1 },
   ): TaskConsumer {
-    return subscribe(
-      topology.deadLetterQueueDeclaration(type),
-      topology.deadLetterQueueBinding(type),
-      prefetch,
-      async (message) => {
-        const reason = deathReason(message);
-        if (!message.redelivered) metrics?.deadLettered.inc({ type, reason });
-        const deadLetter: DeadLetter = { ...toDelivery(message), reason, type, deliveryLimit: topology.deliveryLimit };
-        const decision = await handler(deadLetter);
-        if (decision === 'park') return park(type, message, reason);
-        return decision === 'ack' ? ConsumerStatus.ACK : ConsumerStatus.REQUEUE;
-      },
+    return track(
+      subscribe(
+        topology.deadLetterQueueDeclaration(type),
+        topology.deadLetterQueueBinding(type),
+        prefetch,
+        async (message) => {
+          const reason = deathReason(message);
+          if (!message.redelivered) metrics?.deadLettered.inc({ type, reason });
+          const deadLetter: DeadLetter = {
+            ...toDelivery(message),
+            reason,
+            type,
+            deliveryLimit: topology.deliveryLimit,
+          };
+          const decision = await handler(deadLetter);
+          if (decision === 'park') return park(type, message, reason);
+          return decision === 'ack' ? ConsumerStatus.ACK : ConsumerStatus.REQUEUE;
+        },
+      ),
     );
   }
 
@@ -215,6 +279,8 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
     connection,
     topology,
     publisher,
+    queries,
+    control,
     consume,
     consumeDeadLetters,
     isReady: () => connection.ready,
@@ -226,6 +292,8 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
     deleteTopology: () => deleteTopology(connection, topology),
     async close() {
       await Promise.allSettled([...consumers].map((consumer) => consumer.close()));
+      await queries.close();
+      await control.close();
       await parker?.close().catch(() => {});
       await publisher.close();
       await connection.close();

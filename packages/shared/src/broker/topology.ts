@@ -1,11 +1,17 @@
 /**
- * The RabbitMQ topology: one durable direct exchange for tasks, one quorum queue per task type bound by
- * routing key `<type>`, with a delivery limit and a dead-letter exchange feeding one dead-letter queue per type,
- * and one parking queue per type where dead letters nobody can act on are kept for operators.
+ * The RabbitMQ topology: one durable direct exchange for tasks, two quorum work queues per task type, one per
+ * lane (task-lane.ts): `conveyor.tasks.<type>` (the rest lane, routing key `<type>`) and
+ * `conveyor.tasks.<type>.first` (the first lane, routing key `<type>.first`), alike in everything else: a
+ * delivery limit and a dead-letter exchange feeding one dead-letter queue per type, and one parking queue per
+ * type where dead letters nobody can act on are kept for operators. Besides the
+ * tasks, a small classic queue per worker kind that answers questions (`conveyor.catalogue.code`: the API asks,
+ * one code worker answers to the question's reply-to; see queue/worker-queries.ts), and a fanout exchange for
+ * the control bus (cancels broadcast to every worker).
  * Pure data: the declarations are plain objects the rabbitmq-client methods take, so every process declares
  * exactly the same thing (a mismatch in queue arguments would make RabbitMQ refuse the declaration).
  */
 import { TASK_TYPES, type TaskType } from '../contract/task.js';
+import { TASK_LANES, type TaskLane } from '../queue/task-lane.js';
 
 export interface TopologyOptions {
   /**
@@ -21,11 +27,21 @@ export interface TopologyOptions {
 }
 
 export const DEFAULT_DELIVERY_LIMIT = 5;
+
+/** The worker kinds that answer catalogue questions (only code workers have a sandbox image to describe). */
+export const CATALOGUE_TYPES: readonly TaskType[] = ['code'];
+/**
+ * A question older than this is dropped by the broker: its asker gave up long before (it waits about 2 s),
+ * so a worker that comes back after an outage does not answer a backlog nobody awaits.
+ */
+export const CATALOGUE_MESSAGE_TTL_MS = 10_000;
+/** Questions kept at most while no worker takes them; past it the oldest goes (drop-head). */
+export const CATALOGUE_QUEUE_MAX_LENGTH = 100;
 export const DEFAULT_QUEUE_MAX_LENGTH = 10_000;
 
 export interface ExchangeDeclaration {
   exchange: string;
-  type: 'direct';
+  type: 'direct' | 'fanout';
   durable: true;
 }
 
@@ -47,19 +63,33 @@ export interface Topology {
   types: readonly TaskType[];
   taskExchange: string;
   deadLetterExchange: string;
-  workQueue(type: TaskType): string;
+  /**
+   * The control bus (queue/control-bus.ts): a fanout every worker process binds its own exclusive,
+   * auto-delete, server-named queue to, so one message reaches all of them (a cancel).
+   */
+  controlExchange: string;
+  /** A lane's work queue; the rest lane's when no lane is named (the queue tasks used before lanes). */
+  workQueue(type: TaskType, lane?: TaskLane): string;
+  /** The routing key that reaches a lane's work queue on the task exchange. */
+  routingKey(type: TaskType, lane: TaskLane): string;
   deadLetterQueue(type: TaskType): string;
   /** Where the dead-letter consumer keeps dead letters it cannot act on (no task, a refused token). */
   parkingQueue(type: TaskType): string;
+  /** Where questions to the workers of a type go (by the default exchange); see CATALOGUE_TYPES. */
+  catalogueQueue(type: TaskType): string;
   exchanges: ExchangeDeclaration[];
-  /** Parking, dead-letter and work queues, in that order (each must exist before anything moves into it). */
+  /**
+   * Parking, dead-letter and work queues, in that order (each must exist before anything moves into it),
+   * then the catalogue queues.
+   */
   queues: QueueDeclaration[];
   bindings: QueueBinding[];
-  workQueueDeclaration(type: TaskType): QueueDeclaration;
-  workQueueBinding(type: TaskType): QueueBinding;
+  workQueueDeclaration(type: TaskType, lane?: TaskLane): QueueDeclaration;
+  workQueueBinding(type: TaskType, lane?: TaskLane): QueueBinding;
   deadLetterQueueDeclaration(type: TaskType): QueueDeclaration;
   deadLetterQueueBinding(type: TaskType): QueueBinding;
   parkingQueueDeclaration(type: TaskType): QueueDeclaration;
+  catalogueQueueDeclaration(type: TaskType): QueueDeclaration;
 }
 
 const PREFIX_PATTERN = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
@@ -87,12 +117,17 @@ export function createTopology(options: TopologyOptions = {}): Topology {
   const types = options.types ?? TASK_TYPES;
   const taskExchange = `${prefix}conveyor.tasks`;
   const deadLetterExchange = `${prefix}conveyor.dlx`;
-  const workQueue = (type: TaskType) => `${prefix}conveyor.tasks.${type}`;
+  const controlExchange = `${prefix}conveyor.control`;
+  const workQueue = (type: TaskType, lane: TaskLane = 'rest') =>
+    lane === 'rest' ? `${prefix}conveyor.tasks.${type}` : `${prefix}conveyor.tasks.${type}.${lane}`;
+  const routingKey = (type: TaskType, lane: TaskLane) => (lane === 'rest' ? type : `${type}.${lane}`);
   const deadLetterQueue = (type: TaskType) => `${prefix}conveyor.dead.${type}`;
   const parkingQueue = (type: TaskType) => `${prefix}conveyor.parked.${type}`;
+  const catalogueQueue = (type: TaskType) => `${prefix}conveyor.catalogue.${type}`;
 
-  const workQueueDeclaration = (type: TaskType): QueueDeclaration => ({
-    queue: workQueue(type),
+  // Both lanes alike: the same delivery limit, dead-letter queue (by the type's routing key) and bound.
+  const workQueueDeclaration = (type: TaskType, lane: TaskLane = 'rest'): QueueDeclaration => ({
+    queue: workQueue(type, lane),
     durable: true,
     arguments: {
       'x-queue-type': 'quorum',
@@ -117,11 +152,25 @@ export function createTopology(options: TopologyOptions = {}): Topology {
     durable: true,
     arguments: { 'x-queue-type': 'quorum' },
   });
-  const workQueueBinding = (type: TaskType): QueueBinding => ({
-    queue: workQueue(type),
-    exchange: taskExchange,
-    routingKey: type,
+  // Classic, not quorum: a question is worth nothing after a few seconds, so it needs no replication, and a
+  // message TTL drops what nobody took (quorum queues of RabbitMQ 3.10 have no per-message TTL).
+  const catalogueQueueDeclaration = (type: TaskType): QueueDeclaration => ({
+    queue: catalogueQueue(type),
+    durable: true,
+    arguments: {
+      'x-queue-type': 'classic',
+      'x-message-ttl': CATALOGUE_MESSAGE_TTL_MS,
+      'x-max-length': CATALOGUE_QUEUE_MAX_LENGTH,
+      'x-overflow': 'drop-head',
+    },
   });
+  const workQueueBinding = (type: TaskType, lane: TaskLane = 'rest'): QueueBinding => ({
+    queue: workQueue(type, lane),
+    exchange: taskExchange,
+    routingKey: routingKey(type, lane),
+  });
+  const everyLane = <T>(make: (type: TaskType, lane: TaskLane) => T) =>
+    types.flatMap((type) => TASK_LANES.map((lane) => make(type, lane)));
   const deadLetterQueueBinding = (type: TaskType): QueueBinding => ({
     queue: deadLetterQueue(type),
     exchange: deadLetterExchange,
@@ -134,23 +183,29 @@ export function createTopology(options: TopologyOptions = {}): Topology {
     types,
     taskExchange,
     deadLetterExchange,
+    controlExchange,
     workQueue,
+    routingKey,
     deadLetterQueue,
     parkingQueue,
+    catalogueQueue,
     exchanges: [
       { exchange: taskExchange, type: 'direct', durable: true },
       { exchange: deadLetterExchange, type: 'direct', durable: true },
+      { exchange: controlExchange, type: 'fanout', durable: true },
     ],
     queues: [
       ...types.map(parkingQueueDeclaration),
       ...types.map(deadLetterQueueDeclaration),
-      ...types.map(workQueueDeclaration),
+      ...everyLane(workQueueDeclaration),
+      ...types.filter((type) => CATALOGUE_TYPES.includes(type)).map(catalogueQueueDeclaration),
     ],
-    bindings: [...types.map(deadLetterQueueBinding), ...types.map(workQueueBinding)],
+    bindings: [...types.map(deadLetterQueueBinding), ...everyLane(workQueueBinding)],
     workQueueDeclaration,
     workQueueBinding,
     deadLetterQueueDeclaration,
     deadLetterQueueBinding,
     parkingQueueDeclaration,
+    catalogueQueueDeclaration,
   };
 }

@@ -7,6 +7,7 @@
 import { type Static, Type } from 'typebox';
 import { echoValue, type FieldError, fieldError } from './field-error.js';
 import { decodeBase64 } from './image-task.js';
+import { literalUnion } from './schema-helpers.js';
 
 export const MAX_FILES = 16;
 export const MAX_FILES_BYTES = 256 * 1024;
@@ -14,7 +15,9 @@ export const MAX_FILE_NAME_CHARS = 128;
 
 /** Each path segment starts with a letter, digit or `_` (so never `.`, `..` or a hidden file), then `[A-Za-z0-9._-]`. */
 const SEGMENT = '[A-Za-z0-9_][A-Za-z0-9._-]{0,63}';
-const FILE_NAME = new RegExp(`^${SEGMENT}(?:/${SEGMENT}){0,3}$`);
+const FILE_NAME_PATTERN = `^${SEGMENT}(?:/${SEGMENT}){0,3}$`;
+const FILE_NAME = new RegExp(FILE_NAME_PATTERN);
+const FILE_ENCODINGS = ['text', 'base64'] as const;
 
 export const CodeFileSchema = Type.Object({
   name: Type.String(),
@@ -23,7 +26,29 @@ export const CodeFileSchema = Type.Object({
 });
 export type CodeFile = Static<typeof CodeFileSchema>;
 
-const FILE_KEYS = new Set(['name', 'content', 'encoding']);
+/**
+ * One file as a request gives it (parseCodeFiles' rules). Beyond the schema: names unique and not the
+ * sandbox's own, base64 content that decodes, and MAX_FILES_BYTES over all the files' bytes.
+ */
+export const CodeFileRequestSchema = Type.Object(
+  {
+    name: Type.String({
+      maxLength: MAX_FILE_NAME_CHARS,
+      pattern: FILE_NAME_PATTERN,
+      description: 'a plain relative path (no .., no leading dot or slash), e.g. lib/util.h',
+    }),
+    content: Type.String(),
+    encoding: Type.Optional(literalUnion(FILE_ENCODINGS, { default: 'text' })),
+  },
+  { additionalProperties: false },
+);
+
+export const FilesRequestSchema = Type.Array(CodeFileRequestSchema, {
+  maxItems: MAX_FILES,
+  description: `at most ${MAX_FILES_BYTES} bytes in all; C and C++ sources among them are compiled with code, the rest are readable by the program`,
+});
+
+const FILE_KEYS = new Set(Object.keys(CodeFileRequestSchema.properties));
 
 /**
  * Validates `files`. `reserved` are the names the sandbox itself writes (the main source, the binary): a file
@@ -65,7 +90,11 @@ export function parseCodeFiles(raw: unknown, reserved: readonly string[]): CodeF
     let bytes: Buffer | undefined;
     if (encoding === 'text') bytes = Buffer.from(content, 'utf8');
     else if (encoding === 'base64') bytes = decodeBase64(content);
-    else return fieldError(`${field}.encoding`, `${field}.encoding must be "text" or "base64"`);
+    else
+      return fieldError(
+        `${field}.encoding`,
+        `${field}.encoding must be ${FILE_ENCODINGS.map((e) => `"${e}"`).join(' or ')}`,
+      );
     if (!bytes) return fieldError(`${field}.content`, `${field}.content is not valid base64`);
     total += bytes.length;
     if (total > MAX_FILES_BYTES) {

@@ -3,18 +3,21 @@
  * The API validates with these at the door and the code-processor validates again with the same functions.
  */
 import { type Static, Type } from 'typebox';
-import { type CodeFile, CodeFileSchema, parseCodeFiles } from './code-files.js';
+import { type CodeFile, CodeFileSchema, FilesRequestSchema, parseCodeFiles } from './code-files.js';
 import {
+  ArgsRequestSchema,
   type CodeTest,
   CodeTestSchema,
+  CompareRequestSchema,
   CompareSchema,
   type CompareSpec,
   InputBudget,
   parseArgs,
   parseCompare,
   parseTests,
+  TestsRequestSchema,
 } from './code-tests.js';
-import { parseCompilerOptions } from './compiler-options.js';
+import { CompilerOptionsRequestSchema, parseCompilerOptions } from './compiler-options.js';
 import { echoValue, type FieldError, fieldError, isFieldError } from './field-error.js';
 import { literalUnion, nullable } from './schema-helpers.js';
 import { PROGRAM_FILE, TRANSLATOR_ALIASES, TRANSLATORS, type Translator, translatorEntry } from './translators.js';
@@ -168,6 +171,50 @@ export const CodeResultSchema = Type.Object({
 });
 export type CodeResult = Static<typeof CodeResultSchema>;
 
+/** The field that names the translator, and the other names parseCodeTask takes for it. */
+export const TRANSLATOR_FIELDS = ['translator', 'language', 'compiler'] as const;
+
+/**
+ * A code task as a client sends it: one schema for the OpenAPI document and the request's type, built from the
+ * same constants as parseCodeTask, which stays the validator (it names the field at fault, and a test checks
+ * that the two agree). It describes the canonical request; parseCodeTask also takes names in any case and the
+ * translator field called `language` or `compiler`, and checks what JSON Schema cannot say: sizes in UTF-8
+ * bytes, the input budget, and which fields go with tests (see the rules in parseJudgeFields).
+ */
+export const CodeTaskRequestSchema = Type.Object(
+  {
+    type: Type.Optional(Type.Literal('code')),
+    translator: literalUnion([...TRANSLATORS, ...Object.keys(TRANSLATOR_ALIASES)], {
+      description: `${TRANSLATORS.join(', ')}, or an alias (${Object.keys(TRANSLATOR_ALIASES).join(', ')}); case-insensitive; the field may also be called ${TRANSLATOR_FIELDS.slice(1).join(' or ')}`,
+      examples: ['python3'],
+    }),
+    code: Type.String({
+      minLength: 1,
+      maxLength: MAX_CODE_BYTES,
+      description: `the source, at most ${MAX_CODE_BYTES} bytes`,
+      examples: ['print(input())'],
+    }),
+    stdin: Type.Optional(
+      Type.String({
+        maxLength: MAX_STDIN_BYTES,
+        description: `a task without tests: its input, at most ${MAX_STDIN_BYTES} bytes`,
+        examples: ['hello'],
+      }),
+    ),
+    limits: Type.Optional(CodeLimitsSchema),
+    args: Type.Optional(ArgsRequestSchema('a task without tests: the program arguments')),
+    tests: Type.Optional(TestsRequestSchema),
+    compare: Type.Optional(CompareRequestSchema),
+    stop_on_failure: Type.Optional(
+      Type.Boolean({ description: 'stop at the first test that is not ok; the rest are skipped' }),
+    ),
+    files: Type.Optional(FilesRequestSchema),
+    compiler_options: Type.Optional(CompilerOptionsRequestSchema),
+  },
+  { title: 'Code task' },
+);
+export type CodeTaskRequest = Static<typeof CodeTaskRequestSchema>;
+
 function utf8Bytes(s: string): number {
   return Buffer.byteLength(s, 'utf8');
 }
@@ -187,7 +234,7 @@ export function resolveTranslator(name: unknown): Translator | undefined {
  * task normalises to exactly those four fields; the judge's fields appear only when given.
  */
 export function parseCodeTask(body: Record<string, unknown>): CodeTaskPayload | FieldError {
-  const nameField = ['translator', 'language', 'compiler'].find((f) => body[f] !== undefined);
+  const nameField = TRANSLATOR_FIELDS.find((f) => body[f] !== undefined);
   if (!nameField) return fieldError('translator', `translator is required: one of ${TRANSLATORS.join(', ')}`);
   const translator = resolveTranslator(body[nameField]);
   if (!translator) {

@@ -5,6 +5,7 @@
  */
 import { type Static, Type } from 'typebox';
 import { echoValue, type FieldError, fieldError, isFieldError } from './field-error.js';
+import { literalUnion } from './schema-helpers.js';
 
 export const MAX_TESTS = 50;
 export const MAX_ARGS = 32;
@@ -36,7 +37,57 @@ export const CodeTestSchema = Type.Object({
 });
 export type CodeTest = Static<typeof CodeTestSchema>;
 
-const TEST_KEYS = new Set(['name', 'stdin', 'expected_output', 'args']);
+/**
+ * `args` as a request gives them: what parseArgs accepts, as far as JSON Schema can say it. maxLength counts
+ * characters, so it bounds the bytes only loosely; parseArgs checks the bytes and the input budget.
+ */
+export const ArgsRequestSchema = (description: string) =>
+  Type.Array(
+    Type.String({
+      maxLength: MAX_ARG_BYTES,
+      pattern: '^[^\\u0000]*$',
+      description: `at most ${MAX_ARG_BYTES} bytes, no NUL`,
+    }),
+    { maxItems: MAX_ARGS, description },
+  );
+
+/** One test as a request gives it (parseTest's rules); in the payload it is a CodeTest. */
+export const CodeTestRequestSchema = Type.Object(
+  {
+    name: Type.Optional(Type.String({ maxLength: MAX_TEST_NAME_CHARS })),
+    stdin: Type.Optional(Type.String()),
+    expected_output: Type.Optional(
+      Type.String({ description: "compared with the run's stdout (see compare); a difference is wrong_answer" }),
+    ),
+    args: Type.Optional(ArgsRequestSchema('the program arguments of this test')),
+  },
+  { additionalProperties: false },
+);
+
+export const TestsRequestSchema = Type.Array(CodeTestRequestSchema, {
+  minItems: 1,
+  maxItems: MAX_TESTS,
+  description: `compiled once, run once per test, each in a fresh directory with its own limits. All the input (stdin, each test's stdin, expected_output and args) comes to at most ${MAX_INPUT_BYTES} bytes`,
+});
+
+const toleranceSchema = Type.Optional(Type.Number({ minimum: 0, maximum: MAX_FLOAT_TOLERANCE, default: 0 }));
+
+/** `compare` as a request gives it (parseCompare's rules). */
+export const CompareRequestSchema = Type.Union(
+  [
+    literalUnion(COMPARE_MODES, { default: DEFAULT_COMPARE }),
+    Type.Object(
+      { float: Type.Object({ abs: toleranceSchema, rel: toleranceSchema }, { additionalProperties: false }) },
+      { additionalProperties: false },
+    ),
+  ],
+  {
+    description:
+      'exact: byte for byte; lines (default): trailing whitespace and trailing empty lines ignored; tokens: whitespace-separated tokens equal; float: tokens, numbers within abs or rel',
+  },
+);
+
+const TEST_KEYS = new Set(Object.keys(CodeTestRequestSchema.properties));
 
 function utf8Bytes(s: string): number {
   return Buffer.byteLength(s, 'utf8');

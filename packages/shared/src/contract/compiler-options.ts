@@ -2,6 +2,7 @@
  * The compiler options a code task may add, as an allowlist: each option is one argv element matched whole,
  * never a shell word, so nothing here can name a file, a plugin or a second command.
  */
+import { Type } from 'typebox';
 import { echoValue, type FieldError, fieldError } from './field-error.js';
 
 /** The source language a translator compiles, for the `-std=` options that fit it. */
@@ -20,6 +21,15 @@ const STANDARDS: Readonly<Record<CompiledLanguage, RegExp>> = {
 
 export const COMPILER_OPTIONS_HELP =
   '-O0..-O3, -Os, -std= (C 99-23, C++ 11-26), -Wall, -Wextra, -Werror, -pedantic, -DNAME[=VALUE], -lm, -pthread';
+
+/**
+ * `compiler_options` as a request gives them: each option matches the allowlist for some language. Beyond the
+ * schema: a `-std=` must fit the translator's language, and an interpreted translator takes none.
+ */
+export const CompilerOptionsRequestSchema = Type.Array(
+  Type.String({ pattern: [ALWAYS, DEFINE, STANDARDS.c, STANDARDS['c++']].map((re) => re.source).join('|') }),
+  { maxItems: MAX_COMPILER_OPTIONS, description: `checked against an allowlist: ${COMPILER_OPTIONS_HELP}` },
+);
 
 /**
  * Checks `compiler_options` for a translator compiling `language` (null: it does not compile, so none are

@@ -2,7 +2,7 @@
  * The image-task contract: the filters, their parameters, and the PNG checks that both the API
  * (at the door) and the image-processor (again, before decoding) apply.
  */
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { echoValue, type FieldError, fieldError, isFieldError } from './field-error.js';
 import { literalUnion } from './schema-helpers.js';
 
@@ -35,6 +35,51 @@ const PARAMETERS: Record<FilterName, readonly string[]> = {
   FlipX: [],
   FlipY: [],
 };
+
+/**
+ * A filter step as a request gives it (parseFilterStep's rules). Beyond the schema: a name in any case, and
+ * which parameters each filter takes (sigma for Blur and Sharpen, none for the others).
+ */
+export const FilterStepRequestSchema = Type.Object({
+  name: literalUnion(FILTER_NAMES, { description: `case-insensitive: ${FILTER_NAMES.join(', ')}`, examples: ['Blur'] }),
+  parameters: Type.Optional(
+    Type.Object(
+      {
+        sigma: Type.Optional(
+          Type.Number({
+            exclusiveMinimum: SIGMA_BOUNDS.min,
+            maximum: SIGMA_BOUNDS.max,
+            default: SIGMA_BOUNDS.default,
+            description: 'Blur and Sharpen only',
+          }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+  ),
+});
+
+/**
+ * An image task as a client sends it as JSON: `filter` (one step) or `filters` (a chain). The API's intake
+ * (parseTaskBody) stays the validator and also checks the PNG: its caps and the image cost budget. A multipart
+ * form sends the image as a file part and `filter` as JSON text or a bare name.
+ */
+export const ImageTaskRequestSchema = Type.Object(
+  {
+    type: Type.Optional(Type.Literal('image')),
+    filter: Type.Optional(FilterStepRequestSchema),
+    filters: Type.Optional(
+      Type.Array(FilterStepRequestSchema, {
+        minItems: 1,
+        maxItems: MAX_FILTER_CHAIN,
+        description: 'a chain, applied in order (instead of filter)',
+      }),
+    ),
+    image: Type.String({ minLength: 1, description: 'a base64 PNG (byte and pixel caps apply)' }),
+  },
+  { title: 'Image task', anyOf: [{ required: ['filter'] }, { required: ['filters'] }] },
+);
+export type ImageTaskRequest = Static<typeof ImageTaskRequestSchema>;
 
 export function resolveFilterName(name: unknown): FilterName | undefined {
   if (typeof name !== 'string') return undefined;

@@ -10,6 +10,7 @@ export * from './commit-size.js';
 export * from './compiler-options.js';
 export * from './field-error.js';
 export * from './image-task.js';
+export * from './languages.js';
 export * from './schema-helpers.js';
 export * from './task.js';
 export * from './task-id.js';

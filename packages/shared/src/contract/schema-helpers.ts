@@ -3,7 +3,7 @@ import { type Static, type TSchema, type TUnsafe, Type } from 'typebox';
 /** A JSON-schema `enum` of string literals, typed as their union (TypeBox loses the literals over `.map`). */
 export function literalUnion<T extends string>(
   values: readonly T[],
-  options: { description?: string } = {},
+  options: { description?: string; default?: unknown; examples?: unknown } = {},
 ): TUnsafe<T> {
   return Type.Unsafe<T>({ type: 'string', enum: [...values], ...options });
 }

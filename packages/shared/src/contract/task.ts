@@ -3,8 +3,8 @@
  * and the body of POST /commit.
  */
 import { type Static, Type } from 'typebox';
-import { CodeResultSchema, type CodeTaskPayload, CodeTaskPayloadSchema } from './code-task.js';
-import { type ImageTaskPayload, ImageTaskPayloadSchema } from './image-task.js';
+import { CodeResultSchema, type CodeTaskPayload, CodeTaskPayloadSchema, CodeTaskRequestSchema } from './code-task.js';
+import { type ImageTaskPayload, ImageTaskPayloadSchema, ImageTaskRequestSchema } from './image-task.js';
 import { literalUnion } from './schema-helpers.js';
 
 export const TASK_TYPES = ['code', 'image'] as const;
@@ -20,11 +20,39 @@ export type TaskStage = (typeof TASK_STAGES)[number];
 
 export type TaskPayload = { type: 'code'; payload: CodeTaskPayload } | { type: 'image'; payload: ImageTaskPayload };
 
+/**
+ * The body of POST /task: a code or an image task, told apart by its fields (or an explicit `type`). The API's
+ * parseTaskBody is the validator; this schema is the document of the same rules and the request's type.
+ */
+export const TaskRequestSchema = Type.Union([CodeTaskRequestSchema, ImageTaskRequestSchema], {
+  examples: [
+    { translator: 'gcc', code: '#include <stdio.h>\nint main(){puts("hi");}' },
+    {
+      translator: 'gcc',
+      code: '#include <stdio.h>\nint main(void) { long n; while (scanf("%ld", &n) == 1) printf("%ld\\n", n * n); }\n',
+      tests: [
+        { name: 'one', stdin: '2', expected_output: '4' },
+        { name: 'two', stdin: '3 4', expected_output: '9\n15' },
+        { name: 'zero', stdin: '0', expected_output: '0' },
+      ],
+    },
+    { filter: { name: 'Blur', parameters: { sigma: 1.5 } }, image: 'iVBORw0KGgo…' },
+  ],
+});
+export type TaskRequest = Static<typeof TaskRequestSchema>;
+
 export const TaskErrorSchema = Type.Object({
   code: Type.String({ description: 'machine-readable, e.g. invalid_image, internal_error, dead_lettered' }),
   message: Type.String(),
 });
 export type TaskError = Static<typeof TaskErrorSchema>;
+
+/**
+ * A cancelled task's error (DELETE /task/{id}). The API commits it; a worker that stops a cancelled task
+ * commits the very same, which the API takes as a repeat, so the worker still acks only after a recorded final
+ * commit. Constant, so that every such commit has one digest.
+ */
+export const CANCELLED_ERROR: TaskError = { code: 'cancelled', message: 'cancelled by its owner' };
 
 /** Bump when the queue message changes incompatibly; workers fail messages with a version they do not know. */
 export const TASK_MESSAGE_SCHEMA_VERSION = 1;

@@ -1,15 +1,19 @@
 /**
  * The TaskQueue inside one process, for running Conveyor without RabbitMQ (the embedded mode). It keeps the
- * semantics the worker runtime relies on, modelled on a RabbitMQ quorum queue: FIFO per task type, a
- * prefetch window per consumer, a requeued message goes back to the head of its queue with its delivery
- * count raised, a message returned more than `deliveryLimit` times or rejected goes to its type's
+ * semantics the worker runtime relies on, modelled on a RabbitMQ quorum queue: FIFO per task type and lane
+ * (a consumer takes the first lane before the rest lane, as a RabbitMQ consumer's LaneGate does), a
+ * prefetch window per consumer over both lanes, a requeued message goes back to the head of its lane with
+ * its delivery count raised, a message returned more than `deliveryLimit` times or rejected goes to its type's
  * dead-letter queue, and a dead letter the consumer parks goes to its type's parking queue. Messages live in memory only: a process restart loses what was queued (RabbitMQ is the
  * durable option).
  */
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { TASK_TYPES, type TaskMessage, type TaskType } from '../contract/task.js';
+import { createInProcessControlBus } from './in-process-control-bus.js';
+import { createInProcessWorkerQueries } from './in-process-worker-queries.js';
 import type { QueueMetrics } from './queue-metrics.js';
+import type { TaskLane } from './task-lane.js';
 import { encodeTaskMessage } from './task-message-codec.js';
 import { PublishError, type TaskPublisher } from './task-publisher.js';
 import type {
@@ -28,7 +32,10 @@ export interface InProcessTaskQueueOptions {
   deliveryLimit?: number;
   /** Refuse larger messages, as the broker would (keeps the two modes alike); unlimited when unset. */
   maxMessageBytes?: number;
-  /** Refuse a publish while this many messages wait, as RabbitMQ's x-max-length + reject-publish; unlimited when unset. */
+  /**
+   * Refuse a publish while this many messages wait in its lane, as RabbitMQ's x-max-length + reject-publish
+   * on each lane's queue; unlimited when unset.
+   */
   maxLength?: number;
   metrics?: QueueMetrics;
   log?: Logger;
@@ -38,6 +45,8 @@ export interface InProcessTaskQueueOptions {
 interface StoredMessage {
   body: Buffer;
   messageId: string;
+  /** Work queues only; a dead letter's is `rest` (dead letters of both lanes share one queue). */
+  lane: TaskLane;
   /** Times it was delivered and returned to the queue without an ack. */
   returns: number;
   deathReason?: string;
@@ -50,9 +59,12 @@ interface ConsumerState {
   closed: boolean;
 }
 
-/** One FIFO with its consumers; `onDeadLetter` receives what it rejects or gives up on. */
+/**
+ * One FIFO per lane with their consumers, who take from the first lane while it has messages;
+ * `onDeadLetter` receives what it rejects or gives up on.
+ */
 class MessageQueue {
-  private readonly messages: StoredMessage[] = [];
+  private readonly lanes: Record<TaskLane, StoredMessage[]> = { first: [], rest: [] };
   private readonly consumers: ConsumerState[] = [];
   private nextConsumer = 0;
   private dispatchScheduled = false;
@@ -63,13 +75,14 @@ class MessageQueue {
   ) {}
 
   enqueue(message: StoredMessage, atHead = false): void {
-    if (atHead) this.messages.unshift(message);
-    else this.messages.push(message);
+    if (atHead) this.lanes[message.lane].unshift(message);
+    else this.lanes[message.lane].push(message);
     this.scheduleDispatch();
   }
 
-  get depth(): number {
-    return this.messages.length;
+  /** Messages waiting in one lane, or in both. */
+  depth(lane?: TaskLane): number {
+    return lane ? this.lanes[lane].length : this.lanes.first.length + this.lanes.rest.length;
   }
 
   addConsumer(handler: ConsumerState['handler'], prefetch: number): TaskConsumer {
@@ -98,10 +111,10 @@ class MessageQueue {
   }
 
   private dispatch(): void {
-    while (this.messages.length > 0) {
+    while (this.depth() > 0) {
       const consumer = this.pickConsumer();
       if (!consumer) return;
-      const message = this.messages.shift()!;
+      const message = (this.lanes.first.shift() ?? this.lanes.rest.shift())!;
       const run = this.deliver(consumer, message);
       consumer.running.add(run);
       run.finally(() => {
@@ -148,8 +161,16 @@ class MessageQueue {
 
 export interface InProcessTaskQueue extends TaskQueue {
   readonly kind: 'in-process';
-  /** Messages waiting (not delivered) in a type's work, dead-letter or parking queue; for tests and metrics. */
-  depth(type: TaskType, which?: 'work' | 'dead' | 'parked'): number;
+  /**
+   * Messages waiting (not delivered) in a type's work queue (both lanes, or the one named), dead-letter or
+   * parking queue; for tests and metrics.
+   */
+  depth(type: TaskType, which?: 'work' | 'dead' | 'parked', lane?: TaskLane): number;
+}
+
+/** The message as it enters a dead-letter or parking queue: delivered afresh, one lane for both. */
+function deadLetterOf(message: StoredMessage, reason: string): StoredMessage {
+  return { body: message.body, messageId: message.messageId, lane: 'rest', returns: 0, deathReason: reason };
 }
 
 export function createInProcessTaskQueue(options: InProcessTaskQueueOptions = {}): InProcessTaskQueue {
@@ -161,6 +182,7 @@ export function createInProcessTaskQueue(options: InProcessTaskQueueOptions = {}
   const workQueues = new Map<TaskType, MessageQueue>();
   const consumers = new Set<TaskConsumer>();
   let closed = false;
+  const queries = createInProcessWorkerQueries();
 
   for (const type of types) {
     // Nothing consumes the parking queue: what lands there stays for operators.
@@ -168,7 +190,7 @@ export function createInProcessTaskQueue(options: InProcessTaskQueueOptions = {}
     parkingQueues.set(type, parking);
     const dead = new MessageQueue(undefined, (message) => {
       const reason = message.deathReason ?? 'unknown';
-      parking.enqueue({ body: message.body, messageId: message.messageId, returns: 0, deathReason: reason });
+      parking.enqueue(deadLetterOf(message, reason));
       metrics?.parked.inc({ type, reason });
       log?.error({ message_id: message.messageId, type, reason }, 'dead letter parked for operators');
     });
@@ -176,7 +198,7 @@ export function createInProcessTaskQueue(options: InProcessTaskQueueOptions = {}
     workQueues.set(
       type,
       new MessageQueue(deliveryLimit, (message, reason) => {
-        dead.enqueue({ body: message.body, messageId: message.messageId, returns: 0, deathReason: reason });
+        dead.enqueue(deadLetterOf(message, reason));
       }),
     );
   }
@@ -208,7 +230,7 @@ export function createInProcessTaskQueue(options: InProcessTaskQueueOptions = {}
   }
 
   const publisher: TaskPublisher = {
-    async publish(message: TaskMessage) {
+    async publish(message: TaskMessage, lane: TaskLane = 'rest') {
       if (closed) throw new PublishError('the in-process queue is closed');
       const queue = workQueues.get(message.type);
       if (!queue) throw new PublishError(`no queue is bound for task type ${JSON.stringify(message.type)}`);
@@ -219,14 +241,15 @@ export function createInProcessTaskQueue(options: InProcessTaskQueueOptions = {}
           `task message is ${body.length} bytes, over the maximum message size of ${options.maxMessageBytes} bytes`,
         );
       }
-      if (options.maxLength !== undefined && queue.depth >= options.maxLength) {
+      if (options.maxLength !== undefined && queue.depth(lane) >= options.maxLength) {
         metrics?.publishFailed.inc({ type: message.type });
-        throw new PublishError(`the ${message.type} queue holds its maximum of ${options.maxLength} messages`, {
-          queueFull: true,
-        });
+        throw new PublishError(
+          `the ${message.type} queue's ${lane} lane holds its maximum of ${options.maxLength} messages`,
+          { queueFull: true },
+        );
       }
       metrics?.published.inc({ type: message.type });
-      queue.enqueue({ body, messageId: message.task_id, returns: 0 });
+      queue.enqueue({ body, messageId: message.task_id, lane, returns: 0 });
       metrics?.confirmed.inc({ type: message.type });
       // Let the caller's continuation run after the enqueue, as it would after a broker confirm.
       await nextMacrotask();
@@ -240,6 +263,8 @@ export function createInProcessTaskQueue(options: InProcessTaskQueueOptions = {}
   return {
     kind: 'in-process',
     publisher,
+    queries,
+    control: createInProcessControlBus(),
     consume(type: TaskType, handler: DeliveryHandler, { prefetch }: ConsumeOptions) {
       if (closed) throw new Error('the in-process queue is closed');
       return track(queueOf(workQueues, type).addConsumer((message) => handler(toDelivery(message)), prefetch));
@@ -261,10 +286,11 @@ export function createInProcessTaskQueue(options: InProcessTaskQueueOptions = {}
       );
     },
     isReady: () => !closed,
-    depth: (type, which = 'work') =>
-      queueOf(which === 'work' ? workQueues : which === 'dead' ? deadQueues : parkingQueues, type).depth,
+    depth: (type, which = 'work', lane) =>
+      queueOf(which === 'work' ? workQueues : which === 'dead' ? deadQueues : parkingQueues, type).depth(lane),
     async close() {
       closed = true;
+      queries.close();
       await Promise.allSettled([...consumers].map((consumer) => consumer.close()));
     },
   };

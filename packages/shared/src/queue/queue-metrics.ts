@@ -19,6 +19,7 @@ export const SETTLEMENT_OUTCOMES = [
   'handler_error',
   'api_unavailable',
   'abandoned',
+  'cancelled',
   'error',
 ] as const;
 export type SettlementOutcome = (typeof SETTLEMENT_OUTCOMES)[number];

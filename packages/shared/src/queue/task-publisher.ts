@@ -1,4 +1,5 @@
 import type { TaskMessage } from '../contract/task.js';
+import type { TaskLane } from './task-lane.js';
 
 /**
  * How the API hands an accepted task to the workers. `publish` resolves only once the queue has taken
@@ -6,7 +7,8 @@ import type { TaskMessage } from '../contract/task.js';
  * PublishError and the API answers 503.
  */
 export interface TaskPublisher {
-  publish(message: TaskMessage): Promise<void>;
+  /** Into the `lane` of the message's type (task-lane.ts); the rest lane when not named. */
+  publish(message: TaskMessage, lane?: TaskLane): Promise<void>;
   /** Whether the queue is reachable right now (for /readyz). */
   isReady(): boolean;
   close(): Promise<void>;

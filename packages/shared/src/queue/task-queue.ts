@@ -2,9 +2,15 @@
  * The queue as the worker runtime sees it, whatever carries the messages (RabbitMQ or the in-process queue):
  * deliveries of one task type with a prefetch window, and a decision per delivery that acks, requeues or
  * dead-letters it. Both implementations follow the semantics of a RabbitMQ quorum queue with a delivery limit.
+ *
+ * Each task type has two lanes (task-lane.ts): the publisher puts a message in the `first` or the `rest`
+ * lane, and a consumer takes both, the first lane first. Each lane is FIFO, has the same delivery limit and
+ * bound, and dead-letters to the type's one dead-letter queue.
  */
 import type { TaskType } from '../contract/task.js';
+import type { ControlBus } from './control-bus.js';
 import type { TaskPublisher } from './task-publisher.js';
+import type { WorkerQueries } from './worker-queries.js';
 
 /** One delivery of a message to a consumer. */
 export interface Delivery {
@@ -52,7 +58,11 @@ export type DeliveryHandler<D extends Delivery = Delivery, R = DeliveryDecision>
 export type DeadLetterDecision = 'ack' | 'requeue' | 'park';
 
 export interface ConsumeOptions {
-  /** How many deliveries may be unacked (in the handler) at once. */
+  /**
+   * How many handlers may run at once, over both lanes of a task consumer. A task consumer may hold up to
+   * `prefetch` more deliveries waiting for a slot (RabbitMQ's per-lane prefetch); those never start before
+   * a free slot, and when one frees a waiting first-lane delivery starts before any rest-lane one.
+   */
   prefetch: number;
 }
 
@@ -68,6 +78,14 @@ export interface TaskQueue {
   /** `rabbitmq` or `in-process`, for the log line that says which queue is in use. */
   readonly kind: 'rabbitmq' | 'in-process';
   readonly publisher: TaskPublisher;
+  /** Questions to the workers (their catalogue), on the same transport as the tasks. */
+  readonly queries: WorkerQueries;
+  /** The broadcast beside the queue (cancels), on the same transport: a fanout on RabbitMQ, a set in-process. */
+  readonly control: ControlBus;
+  /**
+   * Consumes both lanes of `type`: with a backlog in the rest lane, a first-lane message is handled next
+   * (as soon as a slot frees), never behind the backlog.
+   */
   consume(type: TaskType, handler: DeliveryHandler, options: ConsumeOptions): TaskConsumer;
   consumeDeadLetters(
     type: TaskType,

@@ -247,7 +247,7 @@ export const SETTINGS = defineSettings({
     min: 1,
     services: ALL,
     description:
-      'messages a work queue holds (`x-max-length`, `reject-publish`); past it `POST /task` is 503 `queue_full` with `Retry-After`. Changing it on an existing queue needs the queue deleted (RabbitMQ refuses other arguments)',
+      'messages a work queue holds, each lane its own (`x-max-length`, `reject-publish`); past it `POST /task` is 503 `queue_full` with `Retry-After`. Changing it on an existing queue needs the queue deleted (RabbitMQ refuses other arguments)',
   },
   AMQP_MAX_MESSAGE_BYTES: {
     group: 'Queue',

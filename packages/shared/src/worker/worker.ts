@@ -10,12 +10,21 @@
  *
  * A finished result the API does not take is held: the committer retries it for its period (COMMIT_HOLD)
  * while the message stays unacked, so an API outage neither re-runs the task nor counts a delivery.
+ *
+ * Cancels come over the queue's control bus (queue/control-bus.ts). The API has made the task final before it
+ * broadcasts, so a cancel only stops work: the delivery's own signal aborts (the sandbox kills its container,
+ * the image chain stops at its next step), the worker commits the cancel's own outcome (CANCELLED_ERROR, which
+ * the API answers as a repeat) and acks, counted under the outcome `cancelled`, apart from a shutdown's
+ * `abandoned` (which requeues). Committing it keeps the rule that an ack follows a recorded final commit: even
+ * a broadcast the API did not send cannot leave a task in progress with its message gone.
  */
 import type { Logger } from 'pino';
-import type { CommitRequest, TaskMessage, TaskType } from '../contract/task.js';
+import { CANCELLED_ERROR, type CommitRequest, type TaskMessage, type TaskType } from '../contract/task.js';
+import type { ControlMessage, ControlSubscription } from '../queue/control-bus.js';
 import type { QueueMetrics, SettlementOutcome } from '../queue/queue-metrics.js';
 import { type DecodedTaskMessage, decodeTaskMessage } from '../queue/task-message-codec.js';
 import type { Delivery, DeliveryDecision, TaskConsumer, TaskQueue } from '../queue/task-queue.js';
+import { RecentIds } from './recent-ids.js';
 import { type CommitAnswer, CommitUnavailableError, type TaskCommitter } from './task-committer.js';
 import type { TaskHandler, TaskOutcome } from './task-handler.js';
 
@@ -39,6 +48,18 @@ type CommitResult = CommitAnswer | { kind: 'unavailable'; message: string };
 
 /** The task was final before this delivery's work: acked without doing it again. */
 const ALREADY_FINAL: Settlement = { decision: 'ack', outcome: 'already_final' };
+/** Its owner cancelled the task (final at the API already): the work stopped, or never started. */
+const CANCELLED: Settlement = { decision: 'ack', outcome: 'cancelled' };
+
+/** How many cancels, and for how long, a worker remembers for deliveries that have not reached their handler. */
+const RECENT_CANCELS = { max: 1000, ttlMs: 5 * 60_000 };
+
+export class TaskCancelledError extends Error {
+  constructor(readonly taskId: string) {
+    super(`task ${taskId} was cancelled by its owner`);
+    this.name = 'TaskCancelledError';
+  }
+}
 
 export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
 
@@ -54,6 +75,10 @@ export class Worker {
   /** Aborted when the grace period of close() runs out: handlers should stop, nothing more is committed. */
   private readonly abandon = new AbortController();
   private closing: Promise<void> | undefined;
+  /** The deliveries being worked on, by task id (a redelivery may overlap), so that a cancel can stop them. */
+  private readonly cancellable = new Map<string, Set<AbortController>>();
+  private readonly recentCancels = new RecentIds(RECENT_CANCELS);
+  private control: ControlSubscription | undefined;
 
   constructor(private readonly options: WorkerOptions) {
     const concurrency = options.concurrency ?? 1;
@@ -92,6 +117,8 @@ export class Worker {
       throw new Error(`the ${this.type} worker is ${this.stateValue}; create a new one`);
     }
     if (this.consumer) return;
+    // Listening before consuming: no delivery starts before its cancel could be heard.
+    this.control ??= this.options.queue.control.subscribe((message) => this.onControl(message));
     this.consumer = this.options.queue.consume(this.type, (delivery) => this.process(delivery), {
       prefetch: this.concurrency,
     });
@@ -142,8 +169,39 @@ export class Worker {
       this.abandon.abort(new Error('worker shut down past its grace period'));
     }
     await consumerClosed;
+    await this.control?.close();
     this.stateValue = 'closed';
     this.log.info('worker closed');
+  }
+
+  /** Resolves once cancels broadcast from now on reach this worker (after run()); for tests. */
+  async listening(): Promise<void> {
+    await this.control?.ready();
+  }
+
+  private onControl(message: ControlMessage): void {
+    if (message.kind !== 'cancel') return;
+    this.recentCancels.add(message.task_id);
+    const controllers = this.cancellable.get(message.task_id);
+    if (!controllers) return;
+    this.log.info({ task_id: message.task_id }, 'cancel received; stopping the task');
+    for (const controller of controllers) controller.abort(new TaskCancelledError(message.task_id));
+  }
+
+  /** A controller that a cancel of `taskId` aborts, until `release`; aborted at once if one came lately. */
+  private watchCancel(taskId: string): { signal: AbortSignal; release: () => void } {
+    const controller = new AbortController();
+    const controllers = this.cancellable.get(taskId) ?? new Set();
+    controllers.add(controller);
+    this.cancellable.set(taskId, controllers);
+    if (this.recentCancels.has(taskId)) controller.abort(new TaskCancelledError(taskId));
+    return {
+      signal: controller.signal,
+      release: () => {
+        controllers.delete(controller);
+        if (controllers.size === 0 && this.cancellable.get(taskId) === controllers) this.cancellable.delete(taskId);
+      },
+    };
   }
 
   /** The queue's handler: settles with the decision, or with `requeue` as soon as the work is abandoned. */
@@ -196,26 +254,44 @@ export class Worker {
       );
     }
     const log = this.log.child({ task_id: message.task_id, delivery: delivery.deliveryCount });
+    // Watched from before the `running` commit: a cancel committed after it is broadcast after it, so heard.
+    const cancel = this.watchCancel(message.task_id);
+    try {
+      return await this.work(message, delivery, cancel.signal, log);
+    } finally {
+      cancel.release();
+    }
+  }
 
+  private async work(
+    message: TaskMessage,
+    delivery: Delivery,
+    cancelled: AbortSignal,
+    log: Logger,
+  ): Promise<Settlement> {
     const running = await this.commit(message, { task_id: message.task_id, status: 'running' }, log);
     const final = running.kind === 'accepted' && (running.taskStatus === 'ready' || running.taskStatus === 'failed');
     if (running.kind !== 'accepted' || final) {
       if (running.kind === 'accepted' || running.kind === 'conflict')
         log.info('task already final; acked without repeating the work');
-      return this.settle(running, { accepted: ALREADY_FINAL, conflict: ALREADY_FINAL }, log);
+      // A cancel heard before the delivery came: the same ack, counted as what it was.
+      const done = cancelled.aborted ? CANCELLED : ALREADY_FINAL;
+      return this.settle(running, { accepted: done, conflict: done }, log);
     }
+    if (cancelled.aborted) return this.stoppedByCancel(message, 'before it started', log);
 
     let outcome: TaskOutcome;
     const start = { at: performance.now() };
     this.handlerStarts.add(start);
     try {
       outcome = await this.options.handler(message, {
-        signal: this.abandon.signal,
+        signal: AbortSignal.any([this.abandon.signal, cancelled]),
         log,
         redelivered: delivery.redelivered,
       });
       assertOutcome(outcome);
     } catch (error) {
+      if (cancelled.aborted) return this.stoppedByCancel(message, 'while running', log);
       // The handler could not do the work now (or broke its contract): another delivery may succeed; the
       // delivery limit dead-letters a task that fails every time.
       log.warn({ err: error }, 'task handler failed; returning the task to the queue');
@@ -223,6 +299,8 @@ export class Worker {
     } finally {
       this.handlerStarts.delete(start);
     }
+    // Whatever the handler made of it, the task is final at the API already: its result could only be refused.
+    if (cancelled.aborted) return this.stoppedByCancel(message, 'while running', log);
     if (this.abandon.signal.aborted) return { decision: 'requeue', outcome: 'abandoned' };
 
     const request: CommitRequest =
@@ -252,6 +330,17 @@ export class Worker {
       { accepted: { decision: 'ack', outcome: outcome.status }, conflict: ALREADY_FINAL },
       log,
     );
+  }
+
+  /** Reports the cancel's own outcome (a repeat at the API), then acks; requeues if the API is unreachable. */
+  private async stoppedByCancel(message: TaskMessage, when: string, log: Logger): Promise<Settlement> {
+    log.info(`task cancelled by its owner ${when}; stopped`);
+    const answer = await this.commit(
+      message,
+      { task_id: message.task_id, status: 'failed', error: CANCELLED_ERROR },
+      log,
+    );
+    return this.settle(answer, { accepted: CANCELLED, conflict: CANCELLED }, log);
   }
 
   /**

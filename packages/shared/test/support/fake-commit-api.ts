@@ -6,7 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { CommitRequest, TaskMessage } from '@conveyor/shared';
+import { CANCELLED_ERROR, type CommitRequest, type TaskMessage } from '@conveyor/shared';
 
 export interface RecordedCommit {
   task_id: string;
@@ -54,6 +54,15 @@ export class FakeCommitApi {
   /** Makes the API know the task, as POST /task would have. */
   register(message: TaskMessage): void {
     this.tasks.set(message.task_id, { token: message.commit_token, status: 'in_progress' });
+  }
+
+  /** Makes the task final as the API's DELETE /task/{id} would (failed, cancelled); true if it was in progress. */
+  cancel(taskId: string): boolean {
+    const task = this.tasks.get(taskId);
+    if (task?.status !== 'in_progress') return false;
+    task.status = 'failed';
+    task.finalBody = JSON.stringify(['failed', undefined, CANCELLED_ERROR]);
+    return true;
   }
 
   /** Answers the next requests with these statuses (e.g. [503, 503]) before behaving normally. */

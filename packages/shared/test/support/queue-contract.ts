@@ -14,7 +14,10 @@ import {
   type DeliveryDecision,
   decodeTaskMessage,
   failViaCommit,
+  PublishError,
+  TASK_LANES,
   type TaskHandler,
+  type TaskLane,
   type TaskMessage,
   type TaskQueue,
   Worker,
@@ -41,6 +44,41 @@ export function queueContract(factory: QueueFixtureFactory): void {
   afterEach(async () => {
     await fixture.teardown();
   });
+
+  /** A consumer of `code` that notes each delivery's task id in order and the most handlers it ran at once. */
+  function recordingConsumer(prefetch: number, handle: (taskId: string) => Promise<DeliveryDecision>) {
+    const seen = { order: [] as string[], active: 0, peak: 0 };
+    const consumer = queue.consume(
+      'code',
+      async (delivery) => {
+        const taskId = taskIdOf(delivery);
+        seen.active++;
+        seen.peak = Math.max(seen.peak, seen.active);
+        seen.order.push(taskId);
+        try {
+          return await handle(taskId);
+        } finally {
+          seen.active--;
+        }
+      },
+      { prefetch },
+    );
+    return { seen, order: seen.order, consumer };
+  }
+
+  /**
+   * On RabbitMQ, waits until the broker has handed the consumer all but `ready` of a lane's messages (they
+   * wait in the consumer for a slot). The in-process queue hands a message out only into a free slot, so
+   * there is nothing to wait for.
+   */
+  async function untilLaneHolds(lane: TaskLane, ready: number): Promise<void> {
+    if (fixture.kind !== 'rabbitmq') return;
+    await waitUntil(
+      async () => (await fixture.readyCount('code', 'work', lane)) === ready,
+      `${lane} lane: ${ready} ready`,
+    );
+    await sleep(50); // and for the client to take the delivery off the socket
+  }
 
   describe('delivery semantics', () => {
     it('delivers a published message once, with its id, not redelivered, delivery count 1', async () => {
@@ -74,28 +112,17 @@ export function queueContract(factory: QueueFixtureFactory): void {
     it('delivers in publish order and keeps at most `prefetch` deliveries unsettled', async () => {
       const messages = Array.from({ length: 6 }, () => codeMessage());
       for (const message of messages) await queue.publisher.publish(message);
-      const order: string[] = [];
-      let active = 0;
-      let peak = 0;
-      const consumer = queue.consume(
-        'code',
-        async (delivery) => {
-          active++;
-          peak = Math.max(peak, active);
-          order.push(taskIdOf(delivery));
-          await sleep(40);
-          active--;
-          return 'ack';
-        },
-        { prefetch: 2 },
-      );
+      const { order, seen, consumer } = recordingConsumer(2, async () => {
+        await sleep(40);
+        return 'ack';
+      });
       await waitUntil(() => order.length === messages.length, 'all messages are delivered');
       await consumer.close();
       assert.deepEqual(
         order,
         messages.map((m) => m.task_id),
       );
-      assert.equal(peak, 2);
+      assert.equal(seen.peak, 2);
     });
 
     it('redelivers a requeued message (and one whose handler threw) with a higher delivery count', async () => {
@@ -124,56 +151,169 @@ export function queueContract(factory: QueueFixtureFactory): void {
       );
     });
 
-    it('dead-letters a message requeued beyond the delivery limit, with reason delivery_limit', async () => {
-      const message = codeMessage();
-      await queue.publisher.publish(message);
-      let deliveries = 0;
-      const dead: DeadLetter[] = [];
+    for (const lane of TASK_LANES) {
+      it(`dead-letters a ${lane}-lane message requeued beyond the delivery limit, with reason delivery_limit`, async () => {
+        const message = codeMessage();
+        await queue.publisher.publish(message, lane);
+        let deliveries = 0;
+        const dead: DeadLetter[] = [];
+        const consumer = queue.consume(
+          'code',
+          async () => {
+            deliveries++;
+            return 'requeue';
+          },
+          { prefetch: 1 },
+        );
+        const deadConsumer = queue.consumeDeadLetters('code', async (deadLetter) => {
+          dead.push(deadLetter);
+          return 'ack';
+        });
+        await waitUntil(() => dead.length === 1, 'the message reaches the dead-letter queue');
+        await consumer.close();
+        await deadConsumer.close();
+        assert.equal(deliveries, fixture.deliveryLimit + 1);
+        assert.equal(dead[0]?.reason, 'delivery_limit');
+        assert.equal(dead[0]?.type, 'code');
+        assert.equal(dead[0]?.messageId, message.task_id);
+        assert.equal(taskIdOf(dead[0]!), message.task_id);
+        assert.equal(await fixture.readyCount('code'), 0);
+      });
+
+      it(`dead-letters a rejected ${lane}-lane message at once, with reason rejected`, async () => {
+        await queue.publisher.publish(codeMessage(), lane);
+        let deliveries = 0;
+        const consumer = queue.consume(
+          'code',
+          async () => {
+            deliveries++;
+            return 'dead_letter';
+          },
+          { prefetch: 1 },
+        );
+        await waitUntil(async () => (await fixture.readyCount('code', 'dead')) === 1, 'the message is dead-lettered');
+        await consumer.close();
+        assert.equal(deliveries, 1);
+        const reasons: string[] = [];
+        const deadConsumer = queue.consumeDeadLetters('code', async (deadLetter) => {
+          reasons.push(deadLetter.reason);
+          return 'ack';
+        });
+        await waitUntil(() => reasons.length === 1, 'the dead letter is consumed');
+        await deadConsumer.close();
+        assert.deepEqual(reasons, ['rejected']);
+      });
+    }
+
+    it('with a backlog in the rest lane, a first-lane message is handled next', async () => {
+      const backlog = Array.from({ length: 5 }, () => codeMessage());
+      for (const message of backlog) await queue.publisher.publish(message, 'rest');
+      const order: string[] = [];
+      const release = deferred<DeliveryDecision>();
       const consumer = queue.consume(
         'code',
-        async () => {
-          deliveries++;
-          return 'requeue';
+        async (delivery) => {
+          order.push(taskIdOf(delivery));
+          // The first delivery holds the only slot until the first-lane message is queued behind it.
+          if (order.length === 1) await release.promise;
+          return 'ack';
         },
         { prefetch: 1 },
       );
-      const deadConsumer = queue.consumeDeadLetters('code', async (deadLetter) => {
-        dead.push(deadLetter);
-        return 'ack';
-      });
-      await waitUntil(() => dead.length === 1, 'the message reaches the dead-letter queue');
+      await waitUntil(() => order.length === 1, 'a backlog message is being handled');
+      const first = codeMessage();
+      await queue.publisher.publish(first, 'first');
+      await untilLaneHolds('first', 0);
+      release.resolve('ack');
+      await waitUntil(() => order.length === backlog.length + 1, 'every message is handled');
       await consumer.close();
-      await deadConsumer.close();
-      assert.equal(deliveries, fixture.deliveryLimit + 1);
-      assert.equal(dead[0]?.reason, 'delivery_limit');
-      assert.equal(dead[0]?.type, 'code');
-      assert.equal(dead[0]?.messageId, message.task_id);
-      assert.equal(taskIdOf(dead[0]!), message.task_id);
-      assert.equal(await fixture.readyCount('code'), 0);
+      assert.deepEqual(order, [backlog[0]!.task_id, first.task_id, ...backlog.slice(1).map((m) => m.task_id)]);
     });
 
-    it('dead-letters a rejected message at once, with reason rejected', async () => {
-      await queue.publisher.publish(codeMessage());
-      let deliveries = 0;
-      const consumer = queue.consume(
-        'code',
-        async () => {
-          deliveries++;
-          return 'dead_letter';
-        },
-        { prefetch: 1 },
-      );
-      await waitUntil(async () => (await fixture.readyCount('code', 'dead')) === 1, 'the message is dead-lettered');
-      await consumer.close();
-      assert.equal(deliveries, 1);
-      const reasons: string[] = [];
-      const deadConsumer = queue.consumeDeadLetters('code', async (deadLetter) => {
-        reasons.push(deadLetter.reason);
+    it('a rest-lane delivery waiting for a slot does not hold back a first-lane one', async () => {
+      // Slot 1: a first-lane task; slot 2: a rest-lane task; a second rest-lane message is prefetched (on
+      // RabbitMQ) and waits. A first-lane message queued after it still takes the next free slot.
+      const held = new Map<string, ReturnType<typeof deferred<DeliveryDecision>>>();
+      const { order, seen, consumer } = recordingConsumer(2, async (taskId) => held.get(taskId)?.promise ?? 'ack');
+      const firstRunning = codeMessage();
+      const restRunning = codeMessage();
+      for (const m of [firstRunning, restRunning]) held.set(m.task_id, deferred<DeliveryDecision>());
+      try {
+        await queue.publisher.publish(firstRunning, 'first');
+        await waitUntil(() => order.length === 1, 'the first-lane task runs');
+        const backlog = Array.from({ length: 3 }, () => codeMessage());
+        await queue.publisher.publish(restRunning, 'rest');
+        for (const message of backlog) await queue.publisher.publish(message, 'rest');
+        await waitUntil(() => order.length === 2, 'a rest-lane task runs in the second slot');
+        await untilLaneHolds('rest', backlog.length - 1); // backlog[0] waits in the consumer for a slot
+        const next = codeMessage();
+        await queue.publisher.publish(next, 'first');
+        await untilLaneHolds('first', 0);
+        held.get(restRunning.task_id)!.resolve('ack');
+        await waitUntil(() => order.length >= 3, 'the freed slot is taken');
+        assert.equal(order[2], next.task_id, 'the first-lane message took the freed slot');
+        held.get(firstRunning.task_id)!.resolve('ack');
+        await waitUntil(() => order.length === 6, 'every message is handled');
+        await consumer.close();
+        assert.deepEqual(
+          order.slice(3),
+          backlog.map((m) => m.task_id),
+        );
+      } finally {
+        // A failed assertion must not leave handlers held (closing would wait for them forever).
+        for (const hold of held.values()) hold.resolve('ack');
+      }
+      assert.equal(seen.peak, 2, 'never more than `prefetch` handlers at once across both lanes');
+    });
+
+    it('takes the first lane before the rest lane and keeps `prefetch` across both lanes', async () => {
+      const rest = Array.from({ length: 3 }, () => codeMessage());
+      const first = Array.from({ length: 3 }, () => codeMessage());
+      for (const message of rest) await queue.publisher.publish(message, 'rest');
+      for (const message of first) await queue.publisher.publish(message, 'first');
+      const { order, seen, consumer } = recordingConsumer(2, async () => {
+        await sleep(30);
         return 'ack';
       });
-      await waitUntil(() => reasons.length === 1, 'the dead letter is consumed');
-      await deadConsumer.close();
-      assert.deepEqual(reasons, ['rejected']);
+      await waitUntil(() => order.length === 6, 'every message is handled');
+      await consumer.close();
+      assert.equal(seen.peak, 2);
+      // A first-lane message waiting when a slot frees goes before the rest lane's next one; each lane is FIFO.
+      const at = (id: string) => order.indexOf(id);
+      assert.ok(at(first[0]!.task_id) < at(rest[2]!.task_id), order.join(' '));
+      assert.deepEqual(
+        order.filter((id) => first.some((m) => m.task_id === id)),
+        first.map((m) => m.task_id),
+      );
+      assert.deepEqual(
+        order.filter((id) => rest.some((m) => m.task_id === id)),
+        rest.map((m) => m.task_id),
+      );
+    });
+
+    it("refuses a publish past a lane's bound (PublishError, queueFull); each lane has its own bound", async () => {
+      const bounded = await factory({ maxLength: 2 });
+      try {
+        const on = await bounded.open();
+        for (const lane of TASK_LANES) {
+          let accepted = 0;
+          let refused: unknown;
+          // RabbitMQ 3.10's quorum queues take one message past the bound before refusing.
+          while (accepted < 5 && refused === undefined) {
+            try {
+              await on.publisher.publish(codeMessage(), lane);
+              accepted++;
+            } catch (error) {
+              refused = error;
+            }
+          }
+          assert.ok(accepted >= 2 && accepted <= 3, `${lane}: accepted ${accepted}`);
+          assert.ok(refused instanceof PublishError && refused.queueFull, `${lane}: ${String(refused)}`);
+          assert.equal(await bounded.readyCount('code', 'work', lane), accepted);
+        }
+      } finally {
+        await bounded.teardown();
+      }
     });
 
     it('closing a consumer waits for its running handler; a requeued message goes to the next consumer', async () => {

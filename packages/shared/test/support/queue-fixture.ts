@@ -8,6 +8,8 @@ import {
   type Logger,
   type QueueMetrics,
   queueMetrics,
+  TASK_LANES,
+  type TaskLane,
   type TaskQueue,
   type TaskType,
 } from '@conveyor/shared';
@@ -26,20 +28,28 @@ export interface QueueFixture {
   metrics: QueueMetrics;
   /** A TaskQueue as another process would open it on the same queues (the same instance in-process). */
   open(): Promise<TaskQueue>;
-  /** Messages waiting to be delivered in a type's work or dead-letter queue. */
-  readyCount(type: TaskType, which?: 'work' | 'dead' | 'parked'): Promise<number>;
+  /** Messages waiting to be delivered in a type's work queue (both lanes, or the one named), dead-letter or parking queue. */
+  readyCount(type: TaskType, which?: 'work' | 'dead' | 'parked', lane?: TaskLane): Promise<number>;
   teardown(): Promise<void>;
 }
 
-export type QueueFixtureFactory = (options?: { deliveryLimit?: number }) => Promise<QueueFixture>;
+export interface QueueFixtureOptions {
+  deliveryLimit?: number;
+  /** Each work queue's bound (x-max-length); the topology's default when unset, unbounded in-process. */
+  maxLength?: number;
+  /** The broker's name prefix (RabbitMQ only); a fresh uniquePrefix() unless given. */
+  prefix?: string;
+}
+
+export type QueueFixtureFactory = (options?: QueueFixtureOptions) => Promise<QueueFixture>;
 
 export const testLog = (): Logger => createLogger({ service: 'test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-export const inProcessFixture: QueueFixtureFactory = async ({ deliveryLimit = 2 } = {}) => {
+export const inProcessFixture: QueueFixtureFactory = async ({ deliveryLimit = 2, maxLength } = {}) => {
   const registry = new Registry();
   const metrics = queueMetrics(registry);
   const log = testLog();
-  const queue = createInProcessTaskQueue({ deliveryLimit, metrics, log });
+  const queue = createInProcessTaskQueue({ deliveryLimit, maxLength, metrics, log });
   return {
     kind: 'in-process',
     prefix: '',
@@ -48,24 +58,30 @@ export const inProcessFixture: QueueFixtureFactory = async ({ deliveryLimit = 2 
     registry,
     metrics,
     open: async () => queue,
-    readyCount: async (type, which = 'work') => queue.depth(type, which),
+    readyCount: async (type, which = 'work', lane) => queue.depth(type, which, lane),
     teardown: () => queue.close(),
   };
 };
 
 let runCounter = 0;
 
-/** A unique name prefix per test so runs never see each other's queues. */
-export function uniquePrefix(): string {
-  return `test-${process.pid}-${Date.now().toString(36)}-${++runCounter}.`;
+/**
+ * A unique name prefix per test so runs never see each other's queues; it starts with `word`, or else
+ * TEST_QUEUE_PREFIX (default `test`), so whoever shares the broker can tell whose leftovers are whose.
+ */
+export function uniquePrefix(word = process.env.TEST_QUEUE_PREFIX ?? 'test'): string {
+  return `${word}-${process.pid}-${Date.now().toString(36)}-${++runCounter}.`;
 }
 
-export const rabbitFixture: QueueFixtureFactory = async ({ deliveryLimit = 2 } = {}) => {
+export const rabbitFixture: QueueFixtureFactory = async ({
+  deliveryLimit = 2,
+  maxLength,
+  prefix = uniquePrefix(),
+} = {}) => {
   const registry = new Registry();
   const metrics = queueMetrics(registry);
   const log = testLog();
-  const prefix = uniquePrefix();
-  const topology = createTopology({ prefix, deliveryLimit });
+  const topology = createTopology({ prefix, deliveryLimit, maxLength });
   const admin = new Connection({ url: AMQP_URL, connectionName: `${prefix}admin` });
   admin.on('error', () => {});
   const opened: TaskQueue[] = [];
@@ -75,6 +91,7 @@ export const rabbitFixture: QueueFixtureFactory = async ({ deliveryLimit = 2 } =
       url: AMQP_URL,
       prefix,
       deliveryLimit,
+      maxLength,
       log,
       metrics,
       connectionName: `${prefix}conn${++connections}`,
@@ -93,15 +110,14 @@ export const rabbitFixture: QueueFixtureFactory = async ({ deliveryLimit = 2 } =
     registry,
     metrics,
     open,
-    async readyCount(type, which = 'work') {
-      const queue =
+    async readyCount(type, which = 'work', lane) {
+      const queues =
         which === 'work'
-          ? topology.workQueue(type)
-          : which === 'dead'
-            ? topology.deadLetterQueue(type)
-            : topology.parkingQueue(type);
-      const { messageCount } = await admin.queueDeclare({ queue, passive: true });
-      return messageCount;
+          ? (lane ? [lane] : TASK_LANES).map((l) => topology.workQueue(type, l))
+          : [which === 'dead' ? topology.deadLetterQueue(type) : topology.parkingQueue(type)];
+      let count = 0;
+      for (const queue of queues) count += (await admin.queueDeclare({ queue, passive: true })).messageCount;
+      return count;
     },
     async teardown() {
       await Promise.allSettled(opened.map((queue) => queue.close()));

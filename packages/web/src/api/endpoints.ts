@@ -1,4 +1,6 @@
 /** The API's routes the page uses, each a typed call. */
+
+import type { LanguagesResponse } from '@conveyor/shared/contract';
 import { request } from './client.js';
 import type { ClientLimits, ResultView, StatusView, TaskPage } from './types.js';
 
@@ -9,6 +11,8 @@ export interface Credentials {
 
 export const api = {
   limits: () => request<ClientLimits>('GET', '/limits'),
+  /** The translators' versions in the sandbox image (null until a code worker has answered). */
+  languages: () => request<LanguagesResponse>('GET', '/languages'),
   register: (credentials: Credentials) =>
     request<{ id: string; username: string }>('POST', '/register', { json: credentials }),
   login: (credentials: Credentials) => request<{ expires_at: string }>('POST', '/login', { json: credentials }),
@@ -29,6 +33,8 @@ export const api = {
       `/status/${encodeURIComponent(taskId)}${waitSeconds ? `?wait=${waitSeconds}` : ''}`,
       signal ? { signal } : {},
     ),
+  /** Ends the task as failed/cancelled; 409 when it finished first. */
+  cancel: (taskId: string) => request<StatusView>('DELETE', `/task/${encodeURIComponent(taskId)}`),
   result: (taskId: string) => request<ResultView>('GET', `/result/${encodeURIComponent(taskId)}?format=json`),
   tasks: (cursor: string | undefined, limit: number) =>
     request<TaskPage>('GET', `/tasks?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`),

@@ -33,6 +33,16 @@ export function CodePage(props: { limits: ClientLimits }) {
 
   useEffect(() => saveDraft(localStorage, draft), [draft]);
 
+  // The compiler's or interpreter's version under the language picker: a nicety, so a failure shows nothing.
+  const [versions, setVersions] = useState<Record<string, string>>({});
+  useEffect(() => {
+    void api.languages().then((outcome) => {
+      if (!outcome.ok) return;
+      const known = outcome.body.translators.filter((t) => t.version !== null);
+      setVersions(Object.fromEntries(known.map((t) => [t.name, t.version as string])));
+    });
+  }, []);
+
   const update = (change: Partial<CodeDraft>) => setDraft((current) => ({ ...current, ...change }));
 
   function changeLanguage(translator: string) {
@@ -118,7 +128,7 @@ export function CodePage(props: { limits: ClientLimits }) {
               <select
                 id="code-language"
                 value={draft.translator}
-                aria-describedby={described('translator')}
+                aria-describedby={described('translator', versions[draft.translator] ? 'code-version' : undefined)}
                 onChange={(event) => changeLanguage(event.currentTarget.value)}
               >
                 {limits.code.translators.map((name) => (
@@ -127,6 +137,11 @@ export function CodePage(props: { limits: ClientLimits }) {
                   </option>
                 ))}
               </select>
+              {versions[draft.translator] && (
+                <p id="code-version" class="hint">
+                  {versions[draft.translator]}
+                </p>
+              )}
               <FieldError id="translator-error" message={errors.translator} />
             </div>
             <div class="field small">
@@ -207,7 +222,7 @@ export function CodePage(props: { limits: ClientLimits }) {
           </div>
         </form>
         {taskId ? (
-          <ResultView status={task.status} result={task.result} trouble={task.trouble} regionRef={task.regionRef} />
+          <ResultView taskId={taskId} {...task} />
         ) : (
           <section class="card result placeholder" aria-labelledby="result-heading">
             <h2 id="result-heading">Result</h2>

@@ -148,13 +148,7 @@ export function ImagePage(props: { limits: ClientLimits }) {
           </div>
         </form>
         {submitted ? (
-          <ResultView
-            status={task.status}
-            result={task.result}
-            trouble={task.trouble}
-            original={submitted.original}
-            regionRef={task.regionRef}
-          />
+          <ResultView taskId={submitted.taskId} original={submitted.original} {...task} />
         ) : (
           <section class="card result placeholder" aria-labelledby="result-heading">
             <h2 id="result-heading">Result</h2>

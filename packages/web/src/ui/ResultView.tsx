@@ -6,8 +6,11 @@ import type { ComponentChildren, Ref } from 'preact';
 import { imageUrl } from '../api/endpoints.js';
 import type { CodeResult, ResultView as Result, StatusView } from '../api/types.js';
 import { describeCodeResult } from '../logic/result-view.js';
+import { CancelButton } from './CancelButton.js';
 
 export interface ResultViewProps {
+  /** The task shown; known before its first status arrives (the watch long-polls for the end). */
+  taskId: string;
   status: StatusView | undefined;
   result: Result | undefined;
   /** The chosen picture, for before/after (image tasks submitted from this page). */
@@ -17,13 +20,14 @@ export interface ResultViewProps {
   regionRef?: Ref<HTMLElement>;
 }
 
-function Progress(props: { status: StatusView | undefined }) {
+function Progress(props: { taskId: string; status: StatusView | undefined }) {
   const stage = props.status?.stage ?? 'queued';
   return (
     <div class="progress">
       <span class={`badge badge-progress stage-${stage}`}>in_progress</span>
       <span class="spinner" aria-hidden="true" />
       <span>{stage === 'running' ? 'Running…' : 'Waiting in the queue…'}</span>
+      {!props.status || props.status.status === 'in_progress' ? <CancelButton taskId={props.taskId} /> : null}
     </div>
   );
 }
@@ -118,7 +122,7 @@ export function ResultView(props: ResultViewProps) {
   } else if (result?.status === 'ready') {
     body = <ImageResultBody taskId={result.task_id} original={props.original} />;
   } else {
-    body = <Progress status={status} />;
+    body = <Progress taskId={props.taskId} status={status} />;
   }
   return (
     <section class="card result" aria-labelledby="result-heading" ref={props.regionRef} tabIndex={-1}>

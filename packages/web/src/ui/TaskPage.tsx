@@ -27,7 +27,7 @@ export function TaskPage(props: { taskId: string }) {
           {task.trouble}
         </p>
       ) : (
-        <ResultView status={task.status} result={task.result} trouble={task.trouble} regionRef={task.regionRef} />
+        <ResultView taskId={props.taskId} {...task} />
       )}
     </div>
   );

@@ -190,6 +190,8 @@ describe('the web app in Chromium', () => {
   test('python with stdin, run with Ctrl+Enter: ok and its stdout; focus moves to the result', async () => {
     await page.getByRole('link', { name: 'New code task' }).click();
     await page.getByLabel('Language').selectOption('python3');
+    // The interpreter's version from GET /languages, as the code worker read it from the sandbox image.
+    await page.locator('#code-version', { hasText: /^Python 3\.\d+/ }).waitFor();
     await setCode(page, 'import sys\nname = sys.stdin.readline().strip()\nprint("hello " + name)\n');
     await page.getByLabel('Input').fill('conveyor\n');
     await page.getByRole('textbox', { name: 'Code' }).press('Control+Enter');
@@ -226,6 +228,23 @@ describe('the web app in Chromium', () => {
     await page.getByLabel('Time limit (ms)').fill('1000');
     await page.getByRole('button', { name: 'Run' }).click();
     await verdict(page, 'time_limit');
+    await page.getByLabel('Time limit (ms)').fill('');
+  });
+
+  test('Cancel task stops a running infinite loop: failed, cancelled, shown in place', async () => {
+    await setCode(page, 'while True:\n    pass\n');
+    await page.getByLabel('Time limit (ms)').fill('10000');
+    await page.getByRole('button', { name: 'Run' }).click();
+    const cancel = result(page).getByRole('button', { name: 'Cancel task' });
+    await cancel.waitFor({ timeout: TASK_TIMEOUT });
+    // The watch long-polls for the end, so the page may still say queued: give the loop time to start.
+    await page.waitForTimeout(1500);
+    const started = Date.now();
+    await cancel.click();
+    await verdict(page, 'failed');
+    await result(page).getByText('cancelled', { exact: true }).waitFor();
+    assert.ok(Date.now() - started < 5000, 'ended at the cancel, well before its 10 s time limit');
+    await assertAccessible(page, 'a cancelled task', problems);
     await page.getByLabel('Time limit (ms)').fill('');
   });
 
