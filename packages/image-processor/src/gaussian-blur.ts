@@ -67,68 +67,73 @@ function blur(image: RawImage, sigma: number, sharpenIt: boolean): Uint8Array {
     floats: alpha ? [windowLength, windowLength, windowLength] : [windowLength, windowLength],
     bytes: [image.data.length, windowLength], // the picture; a strip of 8-bit samples
   });
-  const [across, window, sums] = planes.floats as [Float32Array, Float32Array, Float32Array | undefined];
-  const [picture, strip] = planes.bytes as [Uint8Array, Uint8Array];
-  picture.set(image.data);
-  const rows = (from: number, to: number) => picture.subarray(from * rowLength, to * rowLength);
-  // Without alpha, or with alpha 255 everywhere (which then blurs to 255), imaging's weighting by alpha is
-  // the identity: every sample is blurred on its own, rounded to 8 bits after each pass. With alpha, each
-  // pass blurs the premultiplied colour (c * a) and the alpha alone, then divides and rounds to 8 bits as
-  // imaging does; RGBA converts in SIMD, grey+alpha in JS.
-  const toFloats = (from: Uint8Array, to: Float32Array) => {
-    if (!alpha) planes.bytesToFloats(from, to);
-    else if (channels === 4) planes.premultiplyRgba(from, to);
-    else premultiplyGreyAlpha(from, to);
-  };
-  const toBytes = (from: Float32Array, to: Uint8Array) => {
-    if (channels === 4) planes.unpremultiplyRgba(from, to);
-    else unpremultiplyGreyAlpha(from, to);
-  };
-  /** The horizontal pass over picture rows from .. to-1, into the window from its row `at`. */
-  const horizontal = (from: number, to: number, at: number) => {
-    const count = (to - from) * rowLength;
-    const shape = { width, height: to - from, channels };
-    const into = window.subarray(at * rowLength, at * rowLength + count);
-    toFloats(rows(from, to), across);
-    if (!sums) {
-      convolveRows(planes, across.subarray(0, count), into, shape, weights, true);
-    } else {
-      convolveRows(planes, across.subarray(0, count), sums.subarray(0, count), shape, weights, false);
-      toBytes(sums.subarray(0, count), strip.subarray(0, count));
-      toFloats(strip.subarray(0, count), into);
-    }
-  };
+  try {
+    const [across, window, sums] = planes.floats as [Float32Array, Float32Array, Float32Array | undefined];
+    const [picture, strip] = planes.bytes as [Uint8Array, Uint8Array];
+    picture.set(image.data);
+    const rows = (from: number, to: number) => picture.subarray(from * rowLength, to * rowLength);
+    // Without alpha, or with alpha 255 everywhere (which then blurs to 255), imaging's weighting by alpha is
+    // the identity: every sample is blurred on its own, rounded to 8 bits after each pass. With alpha, each
+    // pass blurs the premultiplied colour (c * a) and the alpha alone, then divides and rounds to 8 bits as
+    // imaging does; RGBA converts in SIMD, grey+alpha in JS.
+    const toFloats = (from: Uint8Array, to: Float32Array) => {
+      if (!alpha) planes.bytesToFloats(from, to);
+      else if (channels === 4) planes.premultiplyRgba(from, to);
+      else premultiplyGreyAlpha(from, to);
+    };
+    const toBytes = (from: Float32Array, to: Uint8Array) => {
+      if (channels === 4) planes.unpremultiplyRgba(from, to);
+      else unpremultiplyGreyAlpha(from, to);
+    };
+    /** The horizontal pass over picture rows from .. to-1, into the window from its row `at`. */
+    const horizontal = (from: number, to: number, at: number) => {
+      const count = (to - from) * rowLength;
+      const shape = { width, height: to - from, channels };
+      const into = window.subarray(at * rowLength, at * rowLength + count);
+      toFloats(rows(from, to), across);
+      if (!sums) {
+        convolveRows(planes, across.subarray(0, count), into, shape, weights, true);
+      } else {
+        convolveRows(planes, across.subarray(0, count), sums.subarray(0, count), shape, weights, false);
+        toBytes(sums.subarray(0, count), strip.subarray(0, count));
+        toFloats(strip.subarray(0, count), into);
+      }
+    };
 
-  let windowFirst = -radius; // the picture row in the window's row 0
-  let done = 0; // picture rows 0 .. done-1 have been through the horizontal pass
-  window.fill(0, 0, radius * rowLength); // the rows above the picture
-  for (let y0 = 0; y0 < height; y0 += stripRows) {
-    const y1 = Math.min(height, y0 + stripRows);
-    const first = y0 - radius;
-    if (first > windowFirst) window.copyWithin(0, (first - windowFirst) * rowLength, (done - windowFirst) * rowLength);
-    windowFirst = first;
-    const needed = Math.min(height, y1 + radius);
-    if (needed > done) horizontal(done, needed, done - first);
-    done = needed;
-    const length = (y1 - y0 + 2 * radius) * rowLength;
-    window.fill(0, (done - first) * rowLength, length); // the rows below the picture
-    const rowsWindow = { from: window.subarray(0, length), firstRow: first };
-    const count = (y1 - y0) * rowLength;
-    // The source rows y0 .. y1-1 have been through the horizontal pass: the result may overwrite them,
-    // except for Sharpen, which reads them once more.
-    const out = sharpenIt ? strip.subarray(0, count) : rows(y0, y1);
-    if (!sums) {
-      convolveColumns(planes, rowsWindow, out, { y0, y1 }, image, weights);
-    } else {
-      convolveColumns(planes, rowsWindow, sums.subarray(0, count), { y0, y1 }, image, weights);
-      toBytes(sums.subarray(0, count), out);
+    let windowFirst = -radius; // the picture row in the window's row 0
+    let done = 0; // picture rows 0 .. done-1 have been through the horizontal pass
+    window.fill(0, 0, radius * rowLength); // the rows above the picture
+    for (let y0 = 0; y0 < height; y0 += stripRows) {
+      const y1 = Math.min(height, y0 + stripRows);
+      const first = y0 - radius;
+      if (first > windowFirst)
+        window.copyWithin(0, (first - windowFirst) * rowLength, (done - windowFirst) * rowLength);
+      windowFirst = first;
+      const needed = Math.min(height, y1 + radius);
+      if (needed > done) horizontal(done, needed, done - first);
+      done = needed;
+      const length = (y1 - y0 + 2 * radius) * rowLength;
+      window.fill(0, (done - first) * rowLength, length); // the rows below the picture
+      const rowsWindow = { from: window.subarray(0, length), firstRow: first };
+      const count = (y1 - y0) * rowLength;
+      // The source rows y0 .. y1-1 have been through the horizontal pass: the result may overwrite them,
+      // except for Sharpen, which reads them once more.
+      const out = sharpenIt ? strip.subarray(0, count) : rows(y0, y1);
+      if (!sums) {
+        convolveColumns(planes, rowsWindow, out, { y0, y1 }, image, weights);
+      } else {
+        convolveColumns(planes, rowsWindow, sums.subarray(0, count), { y0, y1 }, image, weights);
+        toBytes(sums.subarray(0, count), out);
+      }
+      if (sharpenIt) {
+        planes.sharpen(rows(y0, y1), out);
+        rows(y0, y1).set(out);
+      }
     }
-    if (sharpenIt) {
-      planes.sharpen(rows(y0, y1), out);
-      rows(y0, y1).set(out);
-    }
+    return picture.slice();
+  } finally {
+    planes.release(); // the next picture on this thread reuses the memory
   }
-  return picture.slice();
 }
 
 function isOpaque(image: RawImage): boolean {
