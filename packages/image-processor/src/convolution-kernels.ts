@@ -1,8 +1,8 @@
 /**
  * The hot loops of the Gaussian blur in WebAssembly SIMD, as function bodies: sixteen float32 samples per
  * step, in four vectors of four with independent sums, written out as floats or straight as rounded bytes;
- * the conversions of bytes (plain, or RGBA premultiplied by alpha) to floats and back; and Sharpen's
- * 2 * source - blur. wasm-assembler.ts assembles them from their opcodes into a module of about 1 KB (no
+ * the conversions of bytes (plain, or RGBA premultiplied by alpha) to floats and back; Sharpen's
+ * 2 * source - blur; and PNG's Up filter, for the noisy-picture encoder (noisy-png.ts). wasm-assembler.ts assembles them from their opcodes into a module of about 1 KB (no
  * toolchain, no binary file in the repository), which the engine validates when it compiles it; the tests
  * compare its results with a plain transcription of imaging. *
  * What `convolve` computes, for the samples p = start .. end-1, rounded up to a multiple of 16, so up to 15

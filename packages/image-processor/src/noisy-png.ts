@@ -4,11 +4,13 @@
  * time searching, and run-length matching (Z_RLE) plus Huffman coding gives files as small (within a few
  * percent, often smaller) in a quarter of the time. libvips (and so sharp) offers neither the strategy nor a
  * single filter; this module writes the PNG itself: every row with PNG's Up filter (one subtraction a
- * sample), deflated with Z_RLE on zlib's thread pool, in IHDR / IDAT / IEND chunks.
+ * sample, in SIMD), deflated with Z_RLE on zlib's thread pool in two parts at once, in IHDR / IDAT / IEND
+ * chunks.
  *
  * On a picture with repeating patterns (flat graphics, text) run-length matching is far worse (files 2-7x
- * larger), so `looksNoisy` first deflates a sample of the picture's rows both ways; png-codec.ts uses this
- * encoder only when run-length matching keeps up there.
+ * larger), so `looksNoisy` deflates a sample of the picture's rows both ways; png-codec.ts uses this
+ * encoder only when run-length matching keeps up there (encodeIfNoisy runs the check and the encoding at
+ * once, and drops the encoding when the answer is no).
  * Figures: bench/README-speed.md (Sharpen at sigma 5).
  */
 import * as zlib from 'node:zlib';
