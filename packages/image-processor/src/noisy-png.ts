@@ -9,8 +9,7 @@
  *
  * On a picture with repeating patterns (flat graphics, text) run-length matching is far worse (files 2-7x
  * larger), so `looksNoisy` deflates a sample of the picture's rows both ways; png-codec.ts uses this
- * encoder only when run-length matching keeps up there (encodeIfNoisy runs the check and the encoding at
- * once, and drops the encoding when the answer is no).
+ * encoder only when run-length matching keeps up there.
  * Figures: bench/README-speed.md (Sharpen at sigma 5).
  */
 import * as zlib from 'node:zlib';
@@ -116,22 +115,15 @@ async function sampleLooksNoisy(sample: Uint8Array): Promise<boolean> {
 }
 
 /**
- * The PNG of a noisy picture (see looksNoisy), or undefined for any other. The check and the encoding share
- * the Up-filtered rows, and run at once: the encoding does not wait for the check's answer (on a noisy
- * picture, the case that matters, that wait was a third of the encoding's time), and when the answer is no
- * its work is dropped; run-length deflate is fastest on exactly the pictures where the answer is no.
+ * The PNG of a noisy picture (see looksNoisy), or undefined for any other; the check and the encoding share
+ * the Up-filtered rows. The encoding waits for the check's answer: started alongside it, it was wasted on
+ * every picture judged not noisy (the bench's 2048x1536 RGB picture after Negative or Sharpen, whose noise
+ * repeats: 30-40% more CPU for its encode), where run-length deflate is no faster than on noise.
  */
 export async function encodeIfNoisy(image: RawImage): Promise<Buffer | undefined> {
   const filtered = upFiltered(image);
-  const png = pngOf(image, filtered.rows);
-  const noisy = sampleLooksNoisy(filtered.sample);
   try {
-    // Both settled before the rows' memory goes back to be reused: the pool may still be reading them.
-    const [encoded, answer] = await Promise.allSettled([png, noisy]);
-    if (answer.status === 'rejected') throw answer.reason;
-    if (!answer.value) return undefined;
-    if (encoded.status === 'rejected') throw encoded.reason;
-    return encoded.value;
+    return (await sampleLooksNoisy(filtered.sample)) ? await pngOf(image, filtered.rows) : undefined;
   } finally {
     filtered.release();
   }
