@@ -4,9 +4,12 @@
  * flop, flip, blur) and ImageMagick's `convert` doing the same filter. Then the PNG encoder settings, and
  * the worker's memory over 1,000 small tasks.
  *
- *   node --conditions=conveyor-src --import tsx bench/image-filters.ts [filters|encoder|memory ...]
+ *   node --conditions=conveyor-src --import tsx bench/image-filters.ts [filters|encoder|memory ...] [CASE ...]
  *
- * With arguments, only the named parts run (say `filters` while tuning a filter); without, all of them.
+ * With arguments, only the named parts run (say `filters` while tuning a filter); without, all of them. Any
+ * other argument picks filter cases by label (`"Sharpen 5"`), so that one case can be run several times
+ * under the same load; BENCH_REPORT=file keeps such partial runs out of docs/benchmarks-latest.md. Without
+ * ImageMagick the `convert` column is left empty.
  * Figures and their discussion: bench/README-image.md.
  */
 import { execFile } from 'node:child_process';
@@ -21,6 +24,7 @@ import {
   decodePng,
   encodePng,
   PNG_ENCODE_OPTIONS,
+  startBlurHelper,
 } from '@conveyor/image-processor';
 import type { FilterStep, TaskMessage } from '@conveyor/shared';
 import { createLogger } from '@conveyor/shared';
@@ -140,18 +144,24 @@ async function timePair(
   return [median(times[0]), median(times[1])];
 }
 
-const ms = (v: number) => v.toFixed(1).padStart(8);
+const ms = (v: number) => (Number.isNaN(v) ? '-' : v.toFixed(1)).padStart(8);
 /** The filter table's figures, for the report. */
 const figures: Figure[] = [];
-const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`.padStart(7);
+const ratio = (a: number, b: number) => (Number.isNaN(b) ? '-' : `${(a / b).toFixed(2)}x`).padStart(7);
 
-async function filterTable(dir: string): Promise<void> {
+async function filterTable(dir: string, only: string[], magick: boolean): Promise<void> {
   const pictures = [
     { name: '1280x720 RGBA', png: await makePicture(1280, 720, true), runs: 11 },
     { name: '2048x1536 RGB', png: await makePicture(2048, 1536, false), runs: 7 },
   ];
+  // Threads: sharp's libvips pipeline uses sharp.concurrency() threads for the whole call; ours decodes with
+  // sharp, blurs on this thread and one helper (started here, as a worker's first picture would), and
+  // deflates noisy PNGs in two parts on libuv's pool.
+  // SHARP_CONCURRENCY=n sets sharp's threads for a second look (its default on glibc Linux is 1).
+  if (process.env.SHARP_CONCURRENCY) sharp.concurrency(Number(process.env.SHARP_CONCURRENCY));
+  const helper = await startBlurHelper();
   console.log(
-    `\n## End to end, PNG in -> PNG out (median ms; sharp concurrency ${sharp.concurrency()}, ${availableParallelism()} CPUs)\n`,
+    `\n## End to end, PNG in -> PNG out (median ms; ${availableParallelism()} CPUs; sharp: ${sharp.concurrency()} libvips threads; ours: Blur/Sharpen on ${helper ? 2 : 1} thread${helper ? 's' : ''}, noisy PNG deflated in 2 parts)\n`,
   );
   console.log(
     '| picture | filter | ours | sharp op | sharp | convert | ours/sharp | ours/convert |\n|---|---|---:|---|---:|---:|---:|---:|',
@@ -160,13 +170,15 @@ async function filterTable(dir: string): Promise<void> {
     const input = join(dir, `${picture.name.replace(/\W+/g, '_')}.png`);
     await writeFile(input, picture.png);
     const output = join(dir, 'out.png');
-    for (const c of cases) {
+    for (const c of cases.filter((c) => only.length === 0 || only.includes(c.label))) {
       const [ours, builtIn] = await timePair(
         async () => encodePng(applyFilter(await decodePng(picture.png, limits), c.step)),
         () => c.sharpOp(sharp(picture.png)).png(PNG_ENCODE_OPTIONS).toBuffer(),
         picture.runs,
       );
-      const magick = await time(() => run('convert', [input, ...c.magickArgs, ...MAGICK_PNG_OPTIONS, output]), 3, 0);
+      const convert = magick
+        ? await time(() => run('convert', [input, ...c.magickArgs, ...MAGICK_PNG_OPTIONS, output]), 3, 0)
+        : Number.NaN;
       figures.push({
         name: `${c.label}, ${picture.name}`,
         value: ours,
@@ -175,7 +187,7 @@ async function filterTable(dir: string): Promise<void> {
         target: { on: 'ratio', max: c.step.name === 'Blur' || c.step.name === 'Sharpen' ? 2 : 1.3 },
       });
       console.log(
-        `| ${picture.name} | ${c.label} | ${ms(ours)} | ${c.sharpLabel} | ${ms(builtIn)} | ${ms(magick)} | ${ratio(ours, builtIn)} | ${ratio(ours, magick)} |`,
+        `| ${picture.name} | ${c.label} | ${ms(ours)} | ${c.sharpLabel} | ${ms(builtIn)} | ${ms(convert)} | ${ratio(ours, builtIn)} | ${ratio(ours, convert)} |`,
       );
     }
   }
@@ -262,15 +274,21 @@ async function memoryOverTasks(): Promise<void> {
 
 const dir = await mkdtemp(join(tmpdir(), 'conveyor-image-bench-'));
 try {
-  const { stdout } = await run('convert', ['-version']);
-  console.log(
-    `# Image filters bench\n\nsharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}; ${stdout.split('\n')[0]}`,
+  const magick = await run('convert', ['-version']).then(
+    ({ stdout }) => stdout.split('\n')[0]!,
+    () => undefined,
   );
-  const parts = process.argv.slice(2);
+  console.log(
+    `# Image filters bench\n\nsharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}; ${magick ?? 'no ImageMagick'}`,
+  );
+  const partNames = ['filters', 'encoder', 'memory'];
+  const args = process.argv.slice(2);
+  const parts = args.filter((a) => partNames.includes(a));
+  const only = args.filter((a) => !partNames.includes(a));
   const wanted = (part: string) => parts.length === 0 || parts.includes(part);
   if (wanted('filters')) {
     const report = startBenchReport('image-filters', "Image filters next to sharp's nearest operation");
-    await filterTable(dir);
+    await filterTable(dir, only, magick !== undefined);
     await report.write(
       `PNG in → PNG out, median ms, alternating with sharp; ImageMagick's convert and the PNG encoder settings are in the bench's output`,
       figures,

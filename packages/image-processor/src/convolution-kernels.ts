@@ -1,8 +1,8 @@
 /**
  * The hot loops of the Gaussian blur in WebAssembly SIMD, as function bodies: sixteen float32 samples per
  * step, in four vectors of four with independent sums, written out as floats or straight as rounded bytes;
- * the conversions of bytes (plain, or RGBA premultiplied by alpha) to floats and back; and Sharpen's
- * 2 * source - blur. wasm-assembler.ts assembles them from their opcodes into a module of about 1 KB (no
+ * the conversions of bytes (plain, or RGBA premultiplied by alpha) to floats and back; Sharpen's
+ * 2 * source - blur; and PNG's Up filter, for the noisy-picture encoder (noisy-png.ts). wasm-assembler.ts assembles them from their opcodes into a module of about 1 KB (no
  * toolchain, no binary file in the repository), which the engine validates when it compiles it; the tests
  * compare its results with a plain transcription of imaging. *
  * What `convolve` computes, for the samples p = start .. end-1, rounded up to a multiple of 16, so up to 15
@@ -189,6 +189,31 @@ function sharpenBytesBody(): number[] {
   return [...uleb(locals.length + code.length), ...locals, ...code];
 }
 
+// Parameters and locals of `upFilter`, by index.
+const [ROW_BYTES, ROW_END, DIFFERENCE] = [3, 4, 5];
+
+/**
+ * upFilter(from: 8-bit, to: 8-bit, samples, rowBytes): to[i] = from[i] - from[i - rowBytes], modulo 256,
+ * sixteen samples per step: PNG's Up filter of one row (the row above is rowBytes before it).
+ */
+function upFilterBody(): number[] {
+  // biome-ignore format: one statement of the loop per line, like the text format of wasm
+  const code = [
+    op.get(IN), op.get(SAMPLES), op.i32Add, op.set(ROW_END),
+    op.block, op.loop,
+    op.get(IN), op.get(ROW_END), op.i32GeU, op.brIf(1),
+    op.get(IN), op.v128Load, op.get(IN), op.get(ROW_BYTES), op.i32Sub, op.v128Load, op.i8x16Sub, op.set(DIFFERENCE),
+    op.get(OUT), op.get(DIFFERENCE), op.v128Store,
+    op.get(IN), op.i32(16), op.i32Add, op.set(IN),
+    op.get(OUT), op.i32(16), op.i32Add, op.set(OUT),
+    op.br(0),
+    op.end, op.end,
+    op.end,
+  ].flat();
+  const locals = [2, 1, I32, 1, V128]; // rowEnd; difference
+  return [...uleb(locals.length + code.length), ...locals, ...code];
+}
+
 const CONVOLVE_PARAMS = [SRC, DST, COUNT, STEP_BYTES, WEIGHTS, RADIUS].map(() => I32);
 const PIXELS_PARAMS = [I32, I32, I32]; // (from, to, pixels)
 
@@ -201,6 +226,7 @@ export const CONVOLUTION_KERNELS = [
   { name: 'bytesToFloats', params: PIXELS_PARAMS, body: bytesToFloatsBody() },
   { name: 'sharpenBytes', params: PIXELS_PARAMS, body: sharpenBytesBody() },
   { name: 'convolveRounded', params: CONVOLVE_PARAMS, body: convolveBody('roundedFloats') },
+  { name: 'upFilter', params: [I32, I32, I32, I32], body: upFilterBody() },
 ] as const satisfies readonly WasmFunction[];
 
 export type KernelName = (typeof CONVOLUTION_KERNELS)[number]['name'];

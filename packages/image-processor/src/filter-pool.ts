@@ -7,10 +7,11 @@
  *
  * Threads start on first use and are unref'd, so an idle pool never keeps the process alive.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { FilterStep } from '@conveyor/shared';
 import type { FilterJob, FilterJobResult } from './filter-thread.js';
 import type { RawImage } from './raw-image.js';
+import { startWorker } from './start-worker.js';
 
 interface Waiting {
   job: FilterJob;
@@ -20,20 +21,6 @@ interface Waiting {
 
 function abortReason(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new Error('the filter job was aborted');
-}
-
-/**
- * Starts a filter thread. From the build, its file sits next to this one. From source (.ts, run through
- * tsx), Node 20 does not carry the parent's `--import tsx` into worker threads, so the thread registers
- * tsx itself before loading the TypeScript file.
- */
-function startThread(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./filter-thread.js', import.meta.url));
-  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-  const thread = JSON.stringify(new URL('./filter-thread.ts', import.meta.url).href);
-  return new Worker(`import(${tsx}).then(({ register }) => { register(); return import(${thread}); });`, {
-    eval: true,
-  });
 }
 
 export class FilterPool {
@@ -121,7 +108,7 @@ export class FilterPool {
   }
 
   private spawn(): Worker {
-    const worker = startThread();
+    const worker = startWorker(import.meta.url, 'filter-thread');
     worker.unref();
     worker.on('message', (result: FilterJobResult) => {
       const waiting = this.busy.get(worker);

@@ -19,6 +19,7 @@
  * and only the pixels near the left and right ends in plain JS. Images without alpha (or fully opaque) skip
  * the alpha weighting, which is the identity for them.
  */
+import { type BlurJob, blurInParts } from './blur-helper.js';
 import { hasAlpha, type RawImage, withData } from './raw-image.js';
 import { SimdConvolution } from './simd-convolution.js';
 
@@ -38,97 +39,116 @@ export function sharpen(image: RawImage, sigma: number): RawImage {
   return withData(image, blur(image, sigma, true));
 }
 
+/** The blur (or, with `sharpenIt`, Sharpen) of `image`, as new samples; on two threads when it is large. */
+function blur(image: RawImage, sigma: number, sharpenIt: boolean): Uint8Array {
+  if (!(sigma > 0)) throw new RangeError(`sigma must be greater than 0, got ${sigma}`);
+  const { width, height, channels } = image;
+  const job: BlurJob = {
+    width,
+    height,
+    channels,
+    sigma,
+    sharpen: sharpenIt,
+    alpha: hasAlpha(image) && !isOpaque(image),
+  };
+  return blurInParts(image.data, job, Math.ceil(sigma * 3), blurRows);
+}
+
 /** Float working space for this many bytes of rows at a time: enough to keep a strip's rows in cache. */
 const STRIP_BYTES = 1 << 20;
 
 /**
- * The blur (or, with `sharpenIt`, Sharpen) of `image`, as new samples.
+ * Output rows `from` .. `to`-1 of the blur (or Sharpen) that `job` describes of the picture `source`,
+ * written to the same rows of `output`. Parts of a picture can so be computed on different threads
+ * (blur-helper.ts); each reads the `radius` source rows on either side of its own.
  *
- * One 8-bit plane holds the picture, and is overwritten strip by strip with the result; the float32
- * planes the passes work on hold only a window of rows, so they stay in the processor's cache and the
- * memory stays small (about 1 byte per sample plus the window; every page of fresh memory is a page fault
- * to pay). For each strip of output rows y0 .. y1-1 the window holds the horizontal pass's output, rounded
- * to 8 bits, of rows y0 - radius .. y1 + radius - 1: the 2 * radius rows it shares with the previous
- * strip's window are moved down, the others computed; rows outside the picture are zeros, so that the cut
- * windows at the top and bottom are the whole kernel over zeros, divided by the weights actually used.
- * Then the vertical pass writes the strip's rows.
+ * The source rows it needs are copied into one 8-bit plane of wasm memory; the float32 planes the passes
+ * work on hold only a window of rows, so they stay in the processor's cache and the memory stays small
+ * (about 1 byte per sample plus the window; the memory is reused from one picture to the next, as every
+ * page of fresh memory is a page fault to pay). For each strip of output rows y0 .. y1-1 the window holds
+ * the horizontal pass's output, rounded to 8 bits, of rows y0 - radius .. y1 + radius - 1: the 2 * radius
+ * rows it shares with the previous strip's window are moved down, the others computed; rows outside the
+ * picture are zeros, so that the cut windows at the top and bottom are the whole kernel over zeros, divided
+ * by the weights actually used. Then the vertical pass writes the strip's rows.
  */
-function blur(image: RawImage, sigma: number, sharpenIt: boolean): Uint8Array {
-  if (!(sigma > 0)) throw new RangeError(`sigma must be greater than 0, got ${sigma}`);
-  const weights = gaussianWeights(sigma);
+export function blurRows(source: Uint8Array, output: Uint8Array, job: BlurJob, from: number, to: number): void {
+  const weights = gaussianWeights(job.sigma);
   const radius = weights.length - 1;
-  const { width, height, channels } = image;
+  const { width, height, channels, alpha } = job;
+  const image = { width, height, channels };
   const rowLength = width * channels;
-  const stripRows = Math.min(height, Math.max(2 * radius, 8, Math.ceil(STRIP_BYTES / (rowLength * 4))));
+  const stripRows = Math.min(to - from, Math.max(2 * radius, 8, Math.ceil(STRIP_BYTES / (rowLength * 4))));
   const windowLength = (stripRows + 2 * radius) * rowLength;
-  const alpha = hasAlpha(image) && !isOpaque(image);
+  const sourceFirst = Math.max(0, from - radius); // the source rows this part reads
+  const sourceEnd = Math.min(height, to + radius);
   const planes = new SimdConvolution(radius, {
     // the horizontal pass's input, the vertical pass's window, and with alpha the unnormalised sums
     floats: alpha ? [windowLength, windowLength, windowLength] : [windowLength, windowLength],
-    bytes: [image.data.length, windowLength], // the picture; a strip of 8-bit samples
+    bytes: [(sourceEnd - sourceFirst) * rowLength, windowLength], // the source rows; a strip of 8-bit samples
   });
-  const [across, window, sums] = planes.floats as [Float32Array, Float32Array, Float32Array | undefined];
-  const [picture, strip] = planes.bytes as [Uint8Array, Uint8Array];
-  picture.set(image.data);
-  const rows = (from: number, to: number) => picture.subarray(from * rowLength, to * rowLength);
-  // Without alpha, or with alpha 255 everywhere (which then blurs to 255), imaging's weighting by alpha is
-  // the identity: every sample is blurred on its own, rounded to 8 bits after each pass. With alpha, each
-  // pass blurs the premultiplied colour (c * a) and the alpha alone, then divides and rounds to 8 bits as
-  // imaging does; RGBA converts in SIMD, grey+alpha in JS.
-  const toFloats = (from: Uint8Array, to: Float32Array) => {
-    if (!alpha) planes.bytesToFloats(from, to);
-    else if (channels === 4) planes.premultiplyRgba(from, to);
-    else premultiplyGreyAlpha(from, to);
-  };
-  const toBytes = (from: Float32Array, to: Uint8Array) => {
-    if (channels === 4) planes.unpremultiplyRgba(from, to);
-    else unpremultiplyGreyAlpha(from, to);
-  };
-  /** The horizontal pass over picture rows from .. to-1, into the window from its row `at`. */
-  const horizontal = (from: number, to: number, at: number) => {
-    const count = (to - from) * rowLength;
-    const shape = { width, height: to - from, channels };
-    const into = window.subarray(at * rowLength, at * rowLength + count);
-    toFloats(rows(from, to), across);
-    if (!sums) {
-      convolveRows(planes, across.subarray(0, count), into, shape, weights, true);
-    } else {
-      convolveRows(planes, across.subarray(0, count), sums.subarray(0, count), shape, weights, false);
-      toBytes(sums.subarray(0, count), strip.subarray(0, count));
-      toFloats(strip.subarray(0, count), into);
-    }
-  };
+  try {
+    const [across, window, sums] = planes.floats as [Float32Array, Float32Array, Float32Array | undefined];
+    const [picture, strip] = planes.bytes as [Uint8Array, Uint8Array];
+    picture.set(source.subarray(sourceFirst * rowLength, sourceEnd * rowLength));
+    const rows = (first: number, end: number) =>
+      picture.subarray((first - sourceFirst) * rowLength, (end - sourceFirst) * rowLength);
+    // Without alpha, or with alpha 255 everywhere (which then blurs to 255), imaging's weighting by alpha is
+    // the identity: every sample is blurred on its own, rounded to 8 bits after each pass. With alpha, each
+    // pass blurs the premultiplied colour (c * a) and the alpha alone, then divides and rounds to 8 bits as
+    // imaging does; RGBA converts in SIMD, grey+alpha in JS.
+    const toFloats = (from: Uint8Array, to: Float32Array) => {
+      if (!alpha) planes.bytesToFloats(from, to);
+      else if (channels === 4) planes.premultiplyRgba(from, to);
+      else premultiplyGreyAlpha(from, to);
+    };
+    const toBytes = (from: Float32Array, to: Uint8Array) => {
+      if (channels === 4) planes.unpremultiplyRgba(from, to);
+      else unpremultiplyGreyAlpha(from, to);
+    };
+    /** The horizontal pass over picture rows first .. end-1, into the window from its row `at`. */
+    const horizontal = (first: number, end: number, at: number) => {
+      const count = (end - first) * rowLength;
+      const shape = { width, height: end - first, channels };
+      const into = window.subarray(at * rowLength, at * rowLength + count);
+      toFloats(rows(first, end), across);
+      if (!sums) {
+        convolveRows(planes, across.subarray(0, count), into, shape, weights, true);
+      } else {
+        convolveRows(planes, across.subarray(0, count), sums.subarray(0, count), shape, weights, false);
+        toBytes(sums.subarray(0, count), strip.subarray(0, count));
+        toFloats(strip.subarray(0, count), into);
+      }
+    };
 
-  let windowFirst = -radius; // the picture row in the window's row 0
-  let done = 0; // picture rows 0 .. done-1 have been through the horizontal pass
-  window.fill(0, 0, radius * rowLength); // the rows above the picture
-  for (let y0 = 0; y0 < height; y0 += stripRows) {
-    const y1 = Math.min(height, y0 + stripRows);
-    const first = y0 - radius;
-    if (first > windowFirst) window.copyWithin(0, (first - windowFirst) * rowLength, (done - windowFirst) * rowLength);
-    windowFirst = first;
-    const needed = Math.min(height, y1 + radius);
-    if (needed > done) horizontal(done, needed, done - first);
-    done = needed;
-    const length = (y1 - y0 + 2 * radius) * rowLength;
-    window.fill(0, (done - first) * rowLength, length); // the rows below the picture
-    const rowsWindow = { from: window.subarray(0, length), firstRow: first };
-    const count = (y1 - y0) * rowLength;
-    // The source rows y0 .. y1-1 have been through the horizontal pass: the result may overwrite them,
-    // except for Sharpen, which reads them once more.
-    const out = sharpenIt ? strip.subarray(0, count) : rows(y0, y1);
-    if (!sums) {
-      convolveColumns(planes, rowsWindow, out, { y0, y1 }, image, weights);
-    } else {
-      convolveColumns(planes, rowsWindow, sums.subarray(0, count), { y0, y1 }, image, weights);
-      toBytes(sums.subarray(0, count), out);
+    let windowFirst = from - radius; // the picture row in the window's row 0
+    let done = sourceFirst; // picture rows sourceFirst .. done-1 have been through the horizontal pass
+    window.fill(0, 0, (done - windowFirst) * rowLength); // the rows above the picture
+    for (let y0 = from; y0 < to; y0 += stripRows) {
+      const y1 = Math.min(to, y0 + stripRows);
+      const first = y0 - radius;
+      if (first > windowFirst)
+        window.copyWithin(0, (first - windowFirst) * rowLength, (done - windowFirst) * rowLength);
+      windowFirst = first;
+      const needed = Math.min(height, y1 + radius);
+      if (needed > done) horizontal(done, needed, done - first);
+      done = needed;
+      const length = (y1 - y0 + 2 * radius) * rowLength;
+      window.fill(0, (done - first) * rowLength, length); // the rows below the picture
+      const rowsWindow = { from: window.subarray(0, length), firstRow: first };
+      const count = (y1 - y0) * rowLength;
+      const out = strip.subarray(0, count);
+      if (!sums) {
+        convolveColumns(planes, rowsWindow, out, { y0, y1 }, image, weights);
+      } else {
+        convolveColumns(planes, rowsWindow, sums.subarray(0, count), { y0, y1 }, image, weights);
+        toBytes(sums.subarray(0, count), out);
+      }
+      if (job.sharpen) planes.sharpen(rows(y0, y1), out);
+      output.set(out, y0 * rowLength);
     }
-    if (sharpenIt) {
-      planes.sharpen(rows(y0, y1), out);
-      rows(y0, y1).set(out);
-    }
+  } finally {
+    planes.release(); // the next picture on this thread reuses the memory
   }
-  return picture.slice();
 }
 
 function isOpaque(image: RawImage): boolean {

@@ -1,4 +1,5 @@
 export { applyFilter, applyFilters } from './apply-filters.js';
+export { startBlurHelper } from './blur-helper.js';
 export { type ImageProcessorConfig, readImageProcessorConfig } from './config.js';
 export { FilterPool } from './filter-pool.js';
 export { flipX, flipY } from './flip.js';

@@ -3,7 +3,7 @@
  * them back. Only this module and the sharp settings know about sharp.
  */
 import sharp from 'sharp';
-import { encodeNoisyPng, looksNoisy, noisyPngAvailable } from './noisy-png.js';
+import { encodeIfNoisy, noisyPngAvailable } from './noisy-png.js';
 import type { RawImage } from './raw-image.js';
 
 /**
@@ -73,7 +73,8 @@ export async function decodePng(bytes: Uint8Array, options: DecodeOptions): Prom
  * noisy-png.ts, which writes it about as small in a fraction of the time; any other with libvips.
  */
 export async function encodePng(image: RawImage): Promise<Buffer> {
-  if (noisyPngAvailable() && (await looksNoisy(image))) return encodeNoisyPng(image);
+  const noisy = noisyPngAvailable() ? await encodeIfNoisy(image) : undefined;
+  if (noisy) return noisy;
   const { width, height, channels } = image;
   return sharp(image.data, { raw: { width, height, channels } })
     .toColourspace(channels <= 2 ? 'b-w' : 'srgb')

@@ -8,7 +8,7 @@ import { assembleModule } from './wasm-assembler.js';
 /** The part of the WebAssembly JS API used here (the project's TypeScript libs leave it out, it is DOM-typed). */
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
-  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer };
+  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer; grow(pages: number): number };
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
 }
 const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
@@ -21,6 +21,46 @@ const PAGE = 65536;
 const SLACK_BYTES = 64;
 
 type Exports = Record<KernelName, (...args: number[]) => void>;
+interface WasmMemory {
+  buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+/** One wasm memory and the module's instance over it. */
+interface Workspace {
+  memory: WasmMemory;
+  exports: Exports;
+}
+
+/**
+ * Memories given back after use, kept for the next picture on this thread. Fresh memory costs a page fault
+ * per 4 KB page on first touch, and on this machine (a Firecracker VM) a fault costs about 15 us: some 4 ms
+ * per MB, as much as a blur pass over it. A memory is kept only up to SPARE_BYTES (it never shrinks), and
+ * at most SPARE_WORKSPACES of them (a blur and an encode or two may be in use at once).
+ */
+const spare: Workspace[] = [];
+const SPARE_WORKSPACES = 3;
+const SPARE_BYTES = 96 * 1024 * 1024;
+
+/** A spare memory of at least `bytes` (grown if none is large enough), or a new one. */
+function takeWorkspace(bytes: number): Workspace {
+  const pages = Math.ceil(bytes / PAGE);
+  spare.sort((a, b) => a.memory.buffer.byteLength - b.memory.buffer.byteLength);
+  const fits = spare.findIndex((w) => w.memory.buffer.byteLength >= bytes);
+  const taken = fits >= 0 ? spare.splice(fits, 1)[0] : spare.pop();
+  if (taken) {
+    const missing = pages - taken.memory.buffer.byteLength / PAGE;
+    if (missing > 0) taken.memory.grow(missing);
+    return taken;
+  }
+  const memory = new wasm.Memory({ initial: pages });
+  const instance = new wasm.Instance(convolutionModule, { env: { memory } });
+  return { memory, exports: instance.exports as Exports };
+}
+
+function giveBack(workspace: Workspace): void {
+  if (workspace.memory.buffer.byteLength <= SPARE_BYTES && spare.length < SPARE_WORKSPACES) spare.push(workspace);
+}
 
 export interface PlaneLayout {
   /** The length in samples of each float32 plane. */
@@ -30,15 +70,17 @@ export interface PlaneLayout {
 }
 
 /**
- * Working space for one blur in one wasm memory, so the planes can be handed to the SIMD loops without
- * copying: the weights, float32 planes and 8-bit planes, each followed by some slack. The memory is
- * garbage-collected with the instance.
+ * Working space for one blur (or one PNG encoding) in one wasm memory, so the planes can be handed to the
+ * SIMD loops without copying: the weights, float32 planes and 8-bit planes, each followed by some slack.
+ * The memory is one used before when there is one (`release` gives it back; the planes hold whatever was
+ * there), so callers write every sample they read.
  */
 export class SimdConvolution {
   readonly floats: Float32Array[];
   readonly bytes: Uint8Array[];
   private readonly weights: Float32Array;
   private readonly exports: Exports;
+  private workspace: Workspace | undefined;
 
   constructor(radius: number, layout: PlaneLayout) {
     const padded = (bytes: number) => Math.ceil((bytes + SLACK_BYTES) / 16) * 16;
@@ -47,9 +89,9 @@ export class SimdConvolution {
       (sum, n) => sum + n,
       weightsBytes,
     );
-    const memory = new wasm.Memory({ initial: Math.ceil(total / PAGE) });
-    const instance = new wasm.Instance(convolutionModule, { env: { memory } });
-    this.exports = instance.exports as Exports;
+    this.workspace = takeWorkspace(total);
+    const { memory, exports } = this.workspace;
+    this.exports = exports;
     this.weights = new Float32Array(memory.buffer, 0, radius + 1);
     let at = weightsBytes;
     this.floats = layout.floats.map((n) => {
@@ -62,6 +104,12 @@ export class SimdConvolution {
       at += padded(n);
       return plane;
     });
+  }
+
+  /** Gives the memory back for the next picture: the planes must not be used afterwards. */
+  release(): void {
+    if (this.workspace) giveBack(this.workspace);
+    this.workspace = undefined;
   }
 
   /** 8-bit samples to floats. */
@@ -85,6 +133,15 @@ export class SimdConvolution {
   /** blurred = clamp(2 * source - blurred), imaging's Sharpen, on 8-bit samples. */
   sharpen(source: Uint8Array, blurred: Uint8Array): void {
     this.exports.sharpenBytes(source.byteOffset, blurred.byteOffset, source.length);
+  }
+
+  /**
+   * PNG's Up filter of one row: `to` = `row` minus the row `rowBytes` before it, modulo 256, sixteen bytes a
+   * step; up to 15 bytes past the end of `to` are written as well (the next row's, written after, or slack).
+   */
+  upFilter(row: Uint8Array, to: Uint8Array, rowBytes: number): void {
+    if (row.byteOffset - rowBytes < 0) throw new RangeError('the row above is outside the memory');
+    this.exports.upFilter(row.byteOffset, to.byteOffset, row.length, rowBytes);
   }
 
   /**

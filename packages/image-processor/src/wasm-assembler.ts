@@ -84,6 +84,7 @@ export const op = {
   i16x8Shl: [0xfd, ...uleb(0x8b)],
   i16x8Sub: [0xfd, ...uleb(0x91)],
   i32x4ExtendHighI16x8U: [0xfd, ...uleb(0xaa)],
+  i8x16Sub: [0xfd, ...uleb(0x71)],
 };
 
 /** One function of a module: its export name, parameter types (all functions here return nothing), body. */

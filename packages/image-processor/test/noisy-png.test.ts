@@ -7,23 +7,9 @@ import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { decodePng, encodePng, PNG_ENCODE_OPTIONS, type RawImage, sharpen } from '../src/index.js';
 import { encodeNoisyPng, looksNoisy } from '../src/noisy-png.js';
+import { noisyPicture as noisy } from './noisy-picture.js';
 
 const limits = { maxPixels: 10_000_000 };
-
-/** Noise over gradients, as a photograph or Sharpen's output looks to a PNG encoder. */
-function noisy(width: number, height: number, channels: RawImage['channels']): RawImage {
-  const data = new Uint8Array(width * height * channels);
-  let seed = 2463534242;
-  for (let i = 0; i < data.length; i++) {
-    // xorshift32: a linear congruential generator's low bits repeat, which LZ77 would find
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    const x = (i / channels) % width;
-    data[i] = Math.min(255, ((x * 200) / width + ((seed >>> 8) % 48)) | 0);
-  }
-  return { data, width, height, channels };
-}
 
 /** Flat rectangles and a repeating diagonal pattern, as in a chart or a screenshot. */
 function graphic(width: number, height: number): RawImage {
