@@ -7,10 +7,8 @@
  * in-process queue, as `npm start` runs).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { readApiConfig, startApi } from '@conveyor/api';
 import { readCodeProcessorConfig, startCodeProcessor } from '@conveyor/code-processor';
 import {
@@ -23,24 +21,11 @@ import {
   translatorEntry,
 } from '@conveyor/shared';
 import { Registry } from 'prom-client';
+import { imageSays } from '../packages/code-processor/test/image-says.js';
 
 const AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const IMAGE = process.env.SANDBOX_IMAGE || 'conveyor-sandbox:latest';
 const log = createLogger({ service: 'languages-test', level: process.env.TEST_LOG_LEVEL ?? 'silent', pretty: false });
-const run = promisify(execFile);
-
-/** The first non-empty line the image prints for `argv` (stdout, else stderr). */
-async function imageSays(argv: readonly string[]): Promise<string> {
-  const { stdout, stderr } = await run('docker', ['run', '--rm', '--network', 'none', IMAGE, ...argv], {
-    timeout: 60_000,
-  });
-  const first = (text: string) =>
-    text
-      .split('\n')
-      .find((line) => line.trim() !== '')
-      ?.trim();
-  return first(stdout) ?? first(stderr) ?? '';
-}
 
 async function languages(base: string): Promise<{ status: number; body: LanguagesResponse; ms: number }> {
   const started = performance.now();
@@ -119,7 +104,7 @@ describe('GET /languages against the sandbox image', () => {
       TRANSLATORS,
     );
     for (const entry of answered.body.translators) {
-      assert.equal(entry.version, await imageSays(translatorEntry(entry.name).version), entry.name);
+      assert.equal(entry.version, await imageSays(IMAGE, translatorEntry(entry.name).version), entry.name);
       assert.deepEqual(entry.limits.time_ms, { default: 4000, max: 15_000 });
       assert.deepEqual(entry.limits.memory_mb, { default: 256, max: 768 });
     }
@@ -154,7 +139,7 @@ describe('GET /languages against the sandbox image', () => {
     const { status, body } = await languages(started.address);
     assert.equal(status, 200);
     const gcc = body.translators.find((t) => t.name === 'gcc')!;
-    assert.equal(gcc.version, await imageSays(['gcc', '--version']));
+    assert.equal(gcc.version, await imageSays(IMAGE, ['gcc', '--version']));
     assert.ok(body.translators.every((t) => t.version !== null));
   });
 });
