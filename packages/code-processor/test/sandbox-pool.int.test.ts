@@ -95,6 +95,15 @@ async function inspectWhileRunning(runner: SandboxRunner, limits: { memory_mb?: 
   });
   await until(() => runner.workingContainers().size === 1, 'the task has a container');
   const [id] = [...runner.workingContainers()];
+  // Once its program runs: a pooled container is the task's before its memory is updated, and the plan (so
+  // the program) follows the update; inspecting earlier could see the pool's limit still.
+  await until(async () => {
+    const top = await docker
+      .getContainer(id!)
+      .top()
+      .catch(() => ({ Processes: [] }));
+    return (top.Processes?.length ?? 0) > 1;
+  }, 'the program runs beside the supervisor');
   const inspected = await docker.getContainer(id!).inspect();
   assert.equal((await run).stdout, 'done\n');
   // Its container is removed after the result: done before the next task, so that one is the only one at work.
