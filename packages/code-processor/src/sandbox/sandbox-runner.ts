@@ -84,6 +84,12 @@ export class SandboxRunner {
     return this.track(this.runWithRetries(task, options));
   }
 
+  /** A job's container at work (the sweeper leaves it alone) or done with. */
+  private readonly onContainer = (id: string, alive: boolean): void => {
+    if (alive) this.working.add(id);
+    else this.working.delete(id);
+  };
+
   /** Counts a promise as work in progress until it settles (drain() waits for it). */
   private track<T>(work: Promise<T>): Promise<T> {
     this.active.add(work);
@@ -121,14 +127,10 @@ export class SandboxRunner {
       {
         log: this.log,
         signal,
-        onContainer: (id, alive) => (alive ? this.working.add(id) : this.working.delete(id)),
+        onContainer: this.onContainer,
       },
     );
-    const work = job.run();
-    this.active.add(work);
-    const forget = () => this.active.delete(work);
-    work.then(forget, forget);
-    return work.then(versionsOf);
+    return this.track(job.run()).then(versionsOf);
   }
 
   private async runWithRetries(task: CodeTaskPayload, options: RunOptions): Promise<CodeResult> {
@@ -162,7 +164,7 @@ export class SandboxRunner {
         {
           log: this.log,
           signal: options.signal,
-          onContainer: (id, alive) => (alive ? this.working.add(id) : this.working.delete(id)),
+          onContainer: this.onContainer,
           takeWarm: () => this.pool?.take() ?? null,
           // The result is sent while Docker removes the container; drain() still waits for the removal.
           removeLater: (removal) => void this.track(removal),
