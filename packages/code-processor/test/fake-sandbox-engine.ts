@@ -5,11 +5,17 @@
 import { Duplex } from 'node:stream';
 import type { ContainerCreateOptions } from 'dockerode';
 import type { ContainerFacts, SandboxContainer, SandboxEngine } from '../src/sandbox/sandbox-engine.js';
+import { endMarkOf } from './supervisor-protocol.js';
 
 export interface FakeScriptContext {
   /** Sends bytes on the container's stdout or stderr (as one multiplexed frame). */
   stdout(data: string | Buffer): void;
   stderr(data: string | Buffer): void;
+  /**
+   * The supervisor's end: `last` (the trailer, in stream mode) and the end mark on stdout, the end mark on
+   * stderr, with the nonce of the plan the job wrote. The container has not stopped yet (exit() does that).
+   */
+  end(last?: string): void;
   /** The container stops with this exit code: wait() resolves, the stream ends. */
   exit(code: number): void;
   /** Resolves with the next bytes the job writes to the container's stdin. */
@@ -68,6 +74,11 @@ export class FakeContainer implements SandboxContainer {
     const context: FakeScriptContext = {
       stdout: (data) => this.stream?.push(frame(1, data)),
       stderr: (data) => this.stream?.push(frame(2, data)),
+      end: (last = '') => {
+        const mark = endMarkOf(Buffer.concat(this.input));
+        this.stream?.push(frame(1, last + mark));
+        this.stream?.push(frame(2, mark));
+      },
       exit: (code) => this.exit(code),
       nextInput: () => {
         const chunk = this.unread.shift();

@@ -103,6 +103,31 @@ describe('sandbox integrity', { concurrency: 2 }, () => {
     assert.equal(result.exit_code, 5);
   });
 
+  test('a program cannot end its task early: end marks made from all it can read are output, not the end', async () => {
+    // The end mark's nonce is in no child's environment; were it in any, the forged trailer (exit 0) after it
+    // would have been taken as the supervisor's, and the task would be ok at once instead of timed out.
+    const forge = [
+      'import os, sys, time',
+      'words = list(os.environ.values())',
+      'for path in ("/proc/1/environ", "/proc/self/environ"):',
+      '    try:',
+      '        words += open(path, "rb").read().decode("latin1").replace("=", "\\0").split("\\0")',
+      '    except OSError:',
+      '        pass',
+      'trailer = "\\x1econveyor-exit 0000000000 0000000001 0 0000000000 0000000000 0\\n"',
+      'for word in words:',
+      '    mark = "\\x1econveyor-end %s\\n" % word',
+      '    sys.stdout.write(trailer + mark); sys.stdout.flush()',
+      '    sys.stderr.write(mark); sys.stderr.flush()',
+      '    time.sleep(0.005)',
+      'print("forged", len(words), flush=True)',
+      'time.sleep(10)',
+    ].join('\n');
+    const result = await run('python3', `${forge}\n`, { time_ms: 3_000 });
+    assert.match(result.stdout, /forged \d+\n$/, JSON.stringify(result));
+    assert.equal(result.verdict, 'time_limit', JSON.stringify(result));
+  });
+
   test('#include "/proc/1/fd/0" is a compile error at once, not a compile that runs into its time limit', async () => {
     const result = await run('gcc', '#include "/proc/1/fd/0"\nint main(void) { return 0; }\n');
     assert.equal(result.verdict, 'compile_error', JSON.stringify(result));

@@ -9,7 +9,7 @@ import type { SandboxJobHooks } from '../src/sandbox/sandbox-job.js';
 import { fakeJob } from './fake-job.js';
 import { FakeEngine, type FakeScript } from './fake-sandbox-engine.js';
 
-import { compiledPrelude, NO_COMPILE, readPlan, trailer } from './supervisor-protocol.js';
+import { compiledPrelude, END, NO_COMPILE, readPlan, trailer } from './supervisor-protocol.js';
 
 const compiled = (status: number, stderr = '') => compiledPrelude(status, { stderr });
 
@@ -19,7 +19,7 @@ const prints =
   async (c) => {
     await c.nextInput();
     c.stdout(prelude);
-    c.stdout(stdout + trailer(status));
+    c.end(stdout + trailer(status));
     c.exit(0);
   };
 
@@ -86,6 +86,7 @@ describe('SandboxJob phases', () => {
     const engine = new FakeEngine(async (c) => {
       await c.nextInput();
       c.stdout(compiled(1 << 8, 'main.c:1: error'));
+      c.end();
       c.exit(0);
     });
     const sandbox = job(engine, { translator: 'gcc' });
@@ -120,7 +121,7 @@ describe('SandboxJob phases', () => {
       c.stdout(compiled(0));
       assert.equal((await c.nextInput()).toString(), 'g');
       assert.equal(c.container.memoryBytes, 64 * 1024 * 1024);
-      c.stdout(`ran\n${trailer(0)}`);
+      c.end(`ran\n${trailer(0)}`);
       c.exit(0);
     });
     const sandbox = job(engine, { translator: 'gcc', memoryMb: 64 });
@@ -153,9 +154,29 @@ describe('SandboxJob phases', () => {
     assert.ok(engine.last.calls.includes('kill'));
   });
 
-  test("the host backstop fires after the program already ended well: the verdict is the program's", async () => {
-    // The supervisor reported exit 0 in 40 ms within the limit, but the container had not stopped yet when the
-    // host's timer fired (a paused or overloaded host): the kill changes nothing about what the program did.
+  test('the end marks came and the container has not stopped yet: the result at once, no kill, no engine wait', async () => {
+    // Docker reports a container's exit about 0.1 s after its last output; the end marks say the result is whole.
+    const engine = new FakeEngine(async (c) => {
+      await c.nextInput();
+      c.stdout(NO_COMPILE);
+      c.end(`done\n${trailer(0, 40)}`);
+    });
+    const started = performance.now();
+    const result = await job(engine, { timeMs: 2_000 }).run();
+    assert.ok(performance.now() - started < 1_000, 'not held until a timer');
+    assert.equal(result.verdict, 'ok', JSON.stringify(result));
+    assert.equal(result.time_ms, 40);
+    assert.equal(result.stdout, 'done\n');
+    assert.deepEqual(
+      engine.last.calls.filter((call) => call === 'kill' || call === 'inspect'),
+      [],
+    );
+    assert.ok(engine.last.wasRemoved);
+  });
+
+  test("a trailer with no end mark after it is the program's forgery: the host's view stands (time_limit)", async () => {
+    // The program printed a trailer of its own and went on until the host killed it: before the end mark,
+    // its last bytes were taken for the supervisor's report, an ok in 40 ms.
     const engine = new FakeEngine(async (c) => {
       await c.nextInput();
       c.stdout(NO_COMPILE);
@@ -163,16 +184,27 @@ describe('SandboxJob phases', () => {
     });
     const result = await job(engine, { timeMs: 100 }).run();
     assert.ok(engine.last.calls.includes('kill'));
-    assert.equal(result.verdict, 'ok', JSON.stringify(result));
-    assert.equal(result.time_ms, 40);
-    assert.equal(result.stdout, 'done\n');
+    assert.equal(result.verdict, 'time_limit', JSON.stringify(result));
+    assert.equal(result.stdout, `done\n${trailer(0, 40)}`);
+  });
+
+  test('end marks with a nonce other than the plan one end nothing', async () => {
+    const engine = new FakeEngine(async (c) => {
+      await c.nextInput();
+      c.stdout(NO_COMPILE);
+      c.stdout(`done\n${trailer(0, 40)}${END}`);
+      c.stderr(END);
+    });
+    const result = await job(engine, { timeMs: 100 }).run();
+    assert.ok(engine.last.calls.includes('kill'));
+    assert.equal(result.verdict, 'time_limit', JSON.stringify(result));
   });
 
   test('the supervisor stopped the program at its limit: time_limit with its measured time', async () => {
     const engine = new FakeEngine(async (c) => {
       await c.nextInput();
       c.stdout(NO_COMPILE);
-      c.stdout(`partial\n${trailer(9, 100, true)}`);
+      c.end(`partial\n${trailer(9, 100, true)}`);
       c.exit(0);
     });
     const result = await job(engine, { timeMs: 100 }).run();
@@ -186,6 +218,7 @@ describe('SandboxJob phases', () => {
     const engine = new FakeEngine(async (c) => {
       await c.nextInput();
       c.stdout(compiledPrelude(9, { timeMs: 10_000, timedOut: true }));
+      c.end();
       c.exit(0);
     });
     const result = await job(engine, { translator: 'gcc' }).run();

@@ -1,4 +1,9 @@
 /** The supervisor's side of the protocol (see supervisor-script.ts), written by hand for unit tests. */
+import { endMark } from '../src/sandbox/supervisor-script.js';
+
+/** A nonce for tests that feed the host's side directly, and its end mark as the supervisor writes it. */
+export const TEST_NONCE = '0123456789abcdef0123456789abcdef';
+export const END = endMark(TEST_NONCE).toString('latin1');
 
 export const NO_COMPILE = '\x1eprelude 0 0 0 0 0 0 0 0\n';
 
@@ -48,4 +53,9 @@ export function readPlan(input: Buffer): { env: Record<string, string>; argv: st
       .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
   );
   return { env, argv: words, rest: input.subarray(10 + length) };
+}
+
+/** The end mark of the task whose plan the host wrote on the supervisor's stdin. */
+export function endMarkOf(input: Buffer): string {
+  return endMark(readPlan(input).env.END_NONCE ?? '').toString('latin1');
 }

@@ -31,15 +31,22 @@ export class Observation {
   private stopReasonValue: StopReason | null = null;
   private protocolErrorValue: Error | null = null;
 
+  /** `endMark`: the task's end mark (supervisor-script.ts). */
   constructor(
     private readonly limits: ObservationLimits,
-    private readonly now: () => number = () => performance.now(),
+    endMark: Buffer,
     mode: 'stream' | 'judge' = 'stream',
+    private readonly now: () => number = () => performance.now(),
   ) {
-    this.output = new SandboxOutput(limits.outputBytes, mode);
+    this.output = new SandboxOutput(limits.outputBytes, endMark, mode);
     this.startedAt = now();
     this.compileEndedAt = this.startedAt;
     this.lastOutputAt = this.startedAt;
+  }
+
+  /** The supervisor's end mark closed both streams: what it reported is whole, the container is ending. */
+  get complete(): boolean {
+    return this.output.complete;
   }
 
   get prelude(): Prelude | null {

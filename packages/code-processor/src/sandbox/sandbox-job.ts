@@ -5,6 +5,10 @@
  *
  * The host enforces what matters: the wall-time limits (a timer, then kill), the output limit (counted here,
  * then kill), and reads the OOM flag from the engine. What was seen is kept by an Observation.
+ *
+ * collect() ends at whichever comes first: the supervisor's end mark on both streams (the usual end: the
+ * result is whole, and Docker's report of the exit, about 0.1 s later, is not waited for), or the engine's
+ * word that the container stopped (the supervisor failed, or the host killed it).
  */
 import type { Duplex } from 'node:stream';
 import { type CodeResult, type CodeTest, type CompareSpec, type Logger, PROGRAM_FILE } from '@conveyor/shared';
@@ -13,8 +17,22 @@ import { sandboxContainerSpec } from './container-spec.js';
 import { DockerStreamDemuxer } from './docker-stream-demuxer.js';
 import type { TaskSandboxLimits } from './limits.js';
 import { Observation, type StopReason } from './observation.js';
-import { type SandboxContainer, type SandboxEngine, SandboxEngineError, type WarmSandbox } from './sandbox-engine.js';
-import { GO_ON, HOST_WAIT_MS, STOP, type SupervisorInvocation, supervisorInvocation } from './supervisor-script.js';
+import {
+  type ContainerFacts,
+  type SandboxContainer,
+  type SandboxEngine,
+  SandboxEngineError,
+  type WarmSandbox,
+} from './sandbox-engine.js';
+import {
+  endMark,
+  GO_ON,
+  HOST_WAIT_MS,
+  newEndNonce,
+  STOP,
+  type SupervisorInvocation,
+  supervisorInvocation,
+} from './supervisor-script.js';
 import { compileCommand, type TranslatorSpec } from './translators.js';
 import { type CompileObservation, codeResult, judgeResult, type RunObservation, testResult } from './verdict.js';
 
@@ -90,6 +108,9 @@ export const WAIT_AFTER_STREAM_END_MS = 5_000;
 
 const ABORTED_MESSAGE = 'sandbox stopped: the worker is shutting down';
 
+/** The engine's facts when the end mark ended the task: the supervisor's report has them all (see Observation.run). */
+const NO_FACTS: ContainerFacts = { oomKilled: false, startedAtMs: null, finishedAtMs: null };
+
 export class SandboxJob {
   private currentState: SandboxJobState = 'new';
   private container: SandboxContainer | null = null;
@@ -99,7 +120,12 @@ export class SandboxJob {
   private drained: Promise<void> = Promise.resolve();
   private observation: Observation | null = null;
   private cancelTimer: () => void = () => {};
+  /** The container stopped, or its supervisor ended the task (the end mark): nothing is left to kill. */
   private containerStopped = false;
+  /** Resolved when the end mark closed both streams. */
+  private readonly completed: Promise<void>;
+  private markComplete: () => void = () => {};
+  private readonly endMark: Buffer;
   private readonly compiles: boolean;
   /** True when the run's memory limit differs from the compile's: the host changes it between the steps. */
   private readonly gate: boolean;
@@ -126,7 +152,13 @@ export class SandboxJob {
     this.gate = this.compiles && limits.compileMemoryBytes !== limits.runMemoryBytes;
     // What each test's fresh directory needs: the compiled program, or the script, and the task's files.
     const program = this.compiles ? PROGRAM_FILE : translator.sourceFile;
+    this.completed = new Promise<void>((resolve) => {
+      this.markComplete = resolve;
+    });
+    const endNonce = newEndNonce();
+    this.endMark = endMark(endNonce);
     this.supervisor = supervisorInvocation({
+      endNonce,
       files: [{ name: translator.sourceFile, bytes: Buffer.from(input.code, 'utf8') }, ...files],
       mode: judge ? 'judge' : 'stream',
       runs: judge
@@ -214,7 +246,7 @@ export class SandboxJob {
       stream.once('close', resolve);
       stream.once('error', () => resolve());
     });
-    const observation = new Observation(this.input.limits, undefined, this.input.judge ? 'judge' : 'stream');
+    const observation = new Observation(this.input.limits, this.endMark, this.input.judge ? 'judge' : 'stream');
     this.observation = observation;
     const demuxer = new DockerStreamDemuxer((streamName, chunk) => {
       const event = observation.receive(streamName, chunk);
@@ -222,6 +254,8 @@ export class SandboxJob {
       else if (event === 'over_limit') this.stop('output_limit');
       else if (event === 'protocol_error') this.stop('aborted');
       if (event !== 'protocol_error') this.answerTests();
+      // A task the host stopped (time, output, abort) ends the slow way: the engine says when the kill took.
+      if (observation.complete && !observation.stopReason) this.markComplete();
     });
     stream.on('data', (data: Buffer) => demuxer.push(data));
     // The pool hands its stream over paused; resume() is harmless on a fresh one.
@@ -235,28 +269,34 @@ export class SandboxJob {
     this.arm(this.input.limits.compileTimeMs + HOST_BACKSTOP_MS, 'compile_timeout');
   }
 
-  /** Waits for the container to stop and returns what was observed; throws when the sandbox failed. */
+  /**
+   * Waits for the task's end (the end mark, or the container's stop) and returns what was observed; throws
+   * when the sandbox failed.
+   */
   async collect(): Promise<SandboxObservations> {
     const container = this.expect('collect', 'prepared', 'compiled');
     const observation = this.observation!;
-    const exit = await this.waitForStop(container);
+    const stop = await this.waitForEnd(container);
     this.containerStopped = true;
     observation.recordContainerStop();
     this.cancelTimer();
-    await Promise.race([this.drained, new Promise((resolve) => setTimeout(resolve, STREAM_DRAIN_MS))]);
+    let facts: ContainerFacts = NO_FACTS;
+    if (stop !== 'complete') {
+      await Promise.race([this.drained, new Promise((resolve) => setTimeout(resolve, STREAM_DRAIN_MS))]);
+      const engineFacts = await container.inspect();
+      // A pooled container was started long before its task: the engine's start time says nothing of the task's.
+      facts = this.warm ? { ...engineFacts, startedAtMs: null } : engineFacts;
+    }
+    // Closing stdin also tells a supervisor that has ended to go at once.
     this.stream?.destroy();
-    const engineFacts = await container.inspect();
-    // A pooled container was started long before its task: the engine's start time says nothing of the task's.
-    const facts = this.warm ? { ...engineFacts, startedAtMs: null } : engineFacts;
     this.enter('executed');
+    const exit = stop === 'complete' ? 'the supervisor ended the task' : `container exit ${stop.statusCode}`;
 
     if (observation.stopReason === 'aborted' || observation.protocolError) {
       throw observation.protocolError ?? new Error(ABORTED_MESSAGE);
     }
     if (!observation.prelude && !(this.compiles && observation.stopReason === 'compile_timeout')) {
-      throw new Error(
-        `sandbox failed before the program ran (container exit ${exit.statusCode}): ${observation.failureText() || 'no message'}`,
-      );
+      throw new Error(`sandbox failed before the program ran (${exit}): ${observation.failureText() || 'no message'}`);
     }
     const judge = this.input.judge;
     const compile = observation.compile(this.compiles, facts);
@@ -268,7 +308,7 @@ export class SandboxJob {
       const hostStopped = observation.stopReason === 'run_timeout' || observation.stopReason === 'output_limit';
       if (!this.stopSent && !hostStopped && lastFrame?.timedOut !== 2) {
         throw new Error(
-          `the sandbox reported ${tests.length} of ${judge.tests.length} tests (container exit ${exit.statusCode}): ${observation.failureText() || 'no message'}`,
+          `the sandbox reported ${tests.length} of ${judge.tests.length} tests (${exit}): ${observation.failureText() || 'no message'}`,
         );
       }
     }
@@ -338,12 +378,26 @@ export class SandboxJob {
     }
   }
 
+  /** The end mark on both streams, or else the engine's word that the container stopped (waitForStop). */
+  private async waitForEnd(container: SandboxContainer): Promise<'complete' | { statusCode: number }> {
+    const ended = new AbortController();
+    const stopped = this.waitForStop(container, ended.signal);
+    const end = await Promise.race([stopped, this.completed.then(() => 'complete' as const)]);
+    if (end === 'complete') {
+      ended.abort();
+      stopped.catch(() => {
+        // The wait was given up on purpose: the supervisor had already said the task was done.
+      });
+    }
+    return end;
+  }
+
   /**
    * The engine's word that the container stopped, within bounds: the container cannot outlive the
    * supervisor's own deadlines, and once the attach stream has ended the answer is due at once. Past
    * either, the engine is taken for lost: the job fails (the task is retried) rather than wait forever.
    */
-  private async waitForStop(container: SandboxContainer): Promise<{ statusCode: number }> {
+  private async waitForStop(container: SandboxContainer, ended: AbortSignal): Promise<{ statusCode: number }> {
     const { limits } = this.input;
     // Judge mode: the supervisor ends every test, and its waits for the host, within the task's total time.
     const runMs = this.input.judge ? limits.totalTimeMs : limits.runTimeMs;
@@ -358,7 +412,7 @@ export class SandboxJob {
       if (!settled) cancelAfterEnd = afterPendingIo(WAIT_AFTER_STREAM_END_MS, lost('the attach stream ended'));
     });
     try {
-      return await container.wait(limit.signal);
+      return await container.wait(AbortSignal.any([limit.signal, ended]));
     } finally {
       settled = true;
       cancelLife();

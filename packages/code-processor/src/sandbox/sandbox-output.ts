@@ -1,10 +1,12 @@
 /**
  * The host's side of the supervisor protocol (see supervisor-script.ts): reads the compile prelude, keeps
- * the first bytes of the program's stdout and stderr, notices when either goes past the limit, and finds
- * the exit-status trailer at the end. Pure logic: it sees bytes, never a container.
+ * the first bytes of the program's stdout and stderr, notices when either goes past the limit, sees the end
+ * mark close both streams, and finds the exit-status trailer just before stdout's end mark. Pure logic: it
+ * sees bytes, never a container.
  */
 
 import type { OutputStream } from './docker-stream-demuxer.js';
+import { StreamEnd } from './stream-end.js';
 import { PRELUDE_MARK, TRAILER_BYTES, TRAILER_PREFIX } from './supervisor-script.js';
 import { type TestFrame, TestFrameReader } from './test-frames.js';
 
@@ -72,12 +74,24 @@ export class SandboxOutput {
   /** Judge mode: after the prelude, stdout is the supervisor's per-test frames (test-frames.ts). */
   private readonly frames: TestFrameReader | null;
   private readonly framesSeen: TestFrame[] = [];
+  private readonly ends: Record<OutputStream, StreamEnd>;
 
+  /** `endMark`: the task's end mark (endMark() of its plan's nonce). */
   constructor(
     private readonly limitBytes: number,
+    private readonly endMark: Buffer,
     mode: 'stream' | 'judge' = 'stream',
   ) {
-    this.frames = mode === 'judge' ? new TestFrameReader(limitBytes) : null;
+    this.frames = mode === 'judge' ? new TestFrameReader(limitBytes, endMark) : null;
+    this.ends = { stdout: new StreamEnd(endMark), stderr: new StreamEnd(endMark) };
+  }
+
+  /**
+   * Both streams ended with the end mark: the supervisor wrote its last word after every other process was
+   * gone, so the output is whole, whether or not the engine has reported the container stopped yet.
+   */
+  get complete(): boolean {
+    return this.ends.stdout.ended && this.ends.stderr.ended;
   }
 
   /** Judge mode: the tests reported so far, in order. */
@@ -91,6 +105,7 @@ export class SandboxOutput {
 
   /** Feeds one chunk; returns what happened because of it, if anything the host must act on. */
   push(stream: OutputStream, chunk: Buffer): OutputEvent | null {
+    this.ends[stream].push(chunk);
     // stderr is the program's alone; it may even arrive before the prelude (Docker does not order the streams).
     if (!this.preludeResult && stream === 'stdout') {
       const rest = this.readPrelude(chunk);
@@ -111,9 +126,18 @@ export class SandboxOutput {
   /** What the program printed and how it ended, once the container has stopped. */
   finish(): ProgramOutput {
     let stdout = Buffer.concat(this.stdoutChunks);
+    let stderr = Buffer.concat(this.stderrChunks);
     let report: Pick<ProgramOutput, 'waitStatus' | 'timeMs' | 'timedOut' | 'cpuMs' | 'memoryKb' | 'oomKilled'> | null =
       null;
-    if (!this.overLimit && stdout.length >= TRAILER_BYTES) {
+    // Only the end mark makes the bytes before it the supervisor's: a trailer the program printed itself (and
+    // then was killed) is the program's output.
+    // (A stream cut at its room lost its mark; so did one whose end the host cut short.)
+    const stdoutEnded = this.ends.stdout.ended && stdout.length === this.stdoutBytes;
+    if (stdoutEnded) stdout = stdout.subarray(0, stdout.length - this.endMark.length);
+    if (this.ends.stderr.ended && stderr.length === this.stderrBytes) {
+      stderr = stderr.subarray(0, stderr.length - this.endMark.length);
+    }
+    if (stdoutEnded && !this.overLimit && stdout.length >= TRAILER_BYTES) {
       const trailer = stdout.subarray(stdout.length - TRAILER_BYTES).toString('latin1');
       const body = TRAILER_BODY.exec(trailer.slice(TRAILER_PREFIX.length, -1));
       if (trailer.startsWith(TRAILER_PREFIX) && trailer.endsWith('\n') && body) {
@@ -128,7 +152,6 @@ export class SandboxOutput {
         stdout = stdout.subarray(0, stdout.length - TRAILER_BYTES);
       }
     }
-    const stderr = Buffer.concat(this.stderrChunks);
     const truncated = this.overLimit || stdout.length > this.limitBytes || stderr.length > this.limitBytes;
     return {
       stdout: stdout.subarray(0, this.limitBytes).toString('utf8'),
@@ -195,8 +218,8 @@ export class SandboxOutput {
   }
 
   private keep(stream: OutputStream, chunk: Buffer): void {
-    // stdout may carry the trailer on top of the limit; it is told apart when the stream ends.
-    const room = stream === 'stdout' ? this.limitBytes + TRAILER_BYTES : this.limitBytes;
+    // Both streams carry the end mark on top of the limit, stdout the trailer too; they are told apart at the end.
+    const room = this.limitBytes + this.endMark.length + (stream === 'stdout' ? TRAILER_BYTES : 0);
     const chunks = stream === 'stdout' ? this.stdoutChunks : this.stderrChunks;
     const before = stream === 'stdout' ? this.stdoutBytes : this.stderrBytes;
     const after = before + chunk.length;

@@ -36,6 +36,13 @@
  *   from inside a read-only cgroup mount.
  * - the supervisor's own failures go to stdout, as `\x1efailed: <message>\n` in place of the prelude: stderr
  *   is the program's alone (Docker copies the two streams independently, so their order is not kept).
+ * - the end: once nothing more will run (the run or the last test ended, or the compile failed), the
+ *   supervisor kills and reaps every other process, then writes the end mark `\x1econveyor-end <nonce>\n`
+ *   last on both streams (on stdout in the same write as the trailer). The nonce is the plan's END_NONCE, a
+ *   fresh random word per task that the supervisor keeps out of every child's environment. So the host
+ *   knows the result is whole the moment both marks came, without waiting for Docker to report the exit (about
+ *   a tenth of a second later), and a program cannot fake the end: it never sees the nonce, and nothing it
+ *   wrote can follow the mark. A trailer counts only when the end mark follows it.
  *
  * The supervisor measures and enforces the compile and run time limits itself (on the kernel's uptime
  * clock, which a paused or slow host does not skew), so a verdict comes from what happened to the program,
@@ -49,13 +56,21 @@
  * private parts belong to root and none of that is allowed.
  */
 
+import { randomBytes } from 'node:crypto';
+
 export const PRELUDE_MARK = '\x1eprelude ';
 export const TRAILER_PREFIX = '\x1econveyor-exit ';
 export const TEST_FRAME_MARK = '\x1etest ';
+export const END_MARK_PREFIX = '\x1econveyor-end ';
 export const TRAILER_DIGITS = 10;
 /** `<status> <timeMs> <timedOut> <cpuMs> <memoryKb> <oom>`: four fields of TRAILER_DIGITS, two digits, spaces. */
 export const TRAILER_BODY_BYTES = 4 * TRAILER_DIGITS + 2 + 5;
 export const TRAILER_BYTES = TRAILER_PREFIX.length + TRAILER_BODY_BYTES + 1;
+
+/** The end mark of both streams (see above) for one task's nonce. */
+export function endMark(nonce: string): Buffer {
+  return Buffer.from(`${END_MARK_PREFIX}${nonce}\n`, 'latin1');
+}
 
 /** Where the source and the program's input land inside the container (a size-limited tmpfs). */
 export const WORK_DIR = '/sandbox';
@@ -95,6 +110,18 @@ sub now_ms {
 }
 # Set once the plan has arrived: the task's total time counts from then, not from the container's start.
 my $deadline_all;
+# The end mark, from the plan's nonce; never in %ENV, so no child can learn it.
+my $end_mark;
+# Nothing more runs: every other process is killed and reaped (so none can write after the mark), then the
+# last words, and the end mark on both streams.
+sub finish {
+  my ($last) = @_;
+  kill 'KILL', -1;
+  1 while waitpid(-1, 0) > 0;
+  syswrite STDOUT, $last . $end_mark;
+  syswrite STDERR, $end_mark;
+  POSIX::_exit(0);
+}
 # The host is gone (stdin closed): nobody will read a result, so stop everything now.
 sub host_gone { kill 'KILL', -1; POSIX::_exit($ENV{HOST_GONE_EXIT}) }
 # Sleeps up to $ms or until stdin has bytes; returns what was read ('' if none). EOF on stdin ends it all.
@@ -213,9 +240,10 @@ sub fresh_run_dir {
   my ($env_count, @words) = split /\0/, read_exact($length + 0), -1;
   for (1 .. $env_count) {
     my ($name, $value) = split /=/, shift(@words), 2;
-    $ENV{$name} = $value;
+    if ($name eq 'END_NONCE') { $end_mark = "\x1econveyor-end $value\n" } else { $ENV{$name} = $value }
   }
   @ARGV = @words;
+  fail("the plan has no end nonce") unless defined $end_mark;
 }
 $deadline_all = now_ms() + $ENV{TOTAL_MS};
 chdir($ENV{WORK_DIR}) or fail("cannot enter $ENV{WORK_DIR}: $!");
@@ -242,15 +270,14 @@ if (@compile) {
   my ($err, $err_size) = head_of('.compile.err', $limit);
   unlink('.compile.out', '.compile.err');
   syswrite STDOUT, sprintf("\x1eprelude 1 %d %d %d %d %d %d %d\n", $status, $out_size, length($out), $err_size, length($err), $ms, $timed_out ? 1 : 0) . $out . $err;
-  POSIX::_exit(0) if $status != 0 || $timed_out;
+  finish('') if $status != 0 || $timed_out;
 } else {
   syswrite STDOUT, "\x1eprelude 0 0 0 0 0 0 0 0\n";
 }
 read_exact(1) if $ENV{GATE};
 if ($ENV{MODE} eq 'stream') {
   my ($status, $ms, $timed_out, $cpu, $rss, $oom) = spawn($ENV{RUN_MS}, '.in/0', undef, undef, undef, 0, @run, @{$runs[0]});
-  syswrite STDOUT, sprintf("\x1econveyor-exit %010d %010d %d %010d %010d %d\n", $status, $ms, $timed_out, $cpu, $rss, $oom);
-  POSIX::_exit(0);
+  finish(sprintf("\x1econveyor-exit %010d %010d %d %010d %010d %d\n", $status, $ms, $timed_out, $cpu, $rss, $oom));
 }
 mkdir('.io', 0700) or fail("cannot make .io: $!");
 for my $i (0 .. $#runs) {
@@ -263,7 +290,7 @@ for my $i (0 .. $#runs) {
   last if $result[2] == 2;
   last if $i < $#runs && $ENV{STOP_GATE} && read_exact(1) ne 'g';
 }
-POSIX::_exit(0);
+finish('');
 `;
 
 /** The container's command and environment: the same for every task (a task's own plan comes on stdin). */
@@ -304,6 +331,13 @@ export interface SupervisorPlan {
   gate: boolean;
   /** Judge mode: after each test the host says whether to go on (stop_on_failure). */
   stopGate: boolean;
+  /** The end mark's nonce: fresh and unguessable for each task (newEndNonce()). */
+  endNonce: string;
+}
+
+/** A nonce for one task's end mark: 128 random bits, as hex (no space, NUL or newline). */
+export function newEndNonce(): string {
+  return randomBytes(16).toString('hex');
 }
 
 export function supervisorContainer(): SupervisorContainer {
@@ -344,6 +378,7 @@ export function supervisorInvocation(plan: SupervisorPlan): SupervisorInvocation
     `COMPILE_MS=${plan.compileTimeMs}`,
     `RUN_MS=${plan.runTimeMs}`,
     `TOTAL_MS=${plan.totalTimeMs}`,
+    `END_NONCE=${plan.endNonce}`,
   ];
   const words = [String(env.length), ...env, String(compile.length), ...compile, ...plan.run];
   if (words.some((word) => word.includes('\0'))) throw new Error('a sandbox plan word holds a NUL byte');

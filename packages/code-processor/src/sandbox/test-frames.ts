@@ -1,7 +1,8 @@
 /**
  * The host's side of the judge mode's per-test frames (see supervisor-script.ts): after the prelude the
  * container's stdout is nothing but frames, `\x1etest <index> <status> <timeMs> <timedOut> <cpuMs>
- * <memoryKb> <oom> <outTotal> <outKept> <errTotal> <errKept>\n` followed by the kept bytes. Pure logic.
+ * <memoryKb> <oom> <outTotal> <outKept> <errTotal> <errKept>\n` followed by the kept bytes, and last the end
+ * mark. Pure logic.
  */
 import { TEST_FRAME_MARK } from './supervisor-script.js';
 
@@ -28,11 +29,16 @@ const MAX_HEADER_BYTES = 200;
 export class TestFrameReader {
   private pending: Buffer = Buffer.alloc(0);
   private header: number[] | null = null;
+  private ended = false;
 
-  constructor(private readonly limitBytes: number) {}
+  constructor(
+    private readonly limitBytes: number,
+    private readonly endMark: Buffer,
+  ) {}
 
   /** Feeds stdout bytes; returns the frames they completed. Throws on anything that is not a frame. */
   push(chunk: Buffer): TestFrame[] {
+    if (this.ended) throw new Error('sandbox protocol: output after the end mark');
     this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     const frames: TestFrame[] = [];
     for (;;) {
@@ -40,6 +46,12 @@ export class TestFrameReader {
         const newline = this.pending.indexOf(0x0a);
         if (newline < 0) {
           if (this.pending.length > MAX_HEADER_BYTES) throw new Error('sandbox protocol: no test frame header');
+          return frames;
+        }
+        if (this.pending.subarray(0, newline + 1).equals(this.endMark)) {
+          if (this.pending.length > newline + 1) throw new Error('sandbox protocol: output after the end mark');
+          this.ended = true;
+          this.pending = Buffer.alloc(0);
           return frames;
         }
         const line = this.pending.subarray(0, newline).toString('latin1');
