@@ -9,13 +9,13 @@
  */
 import { execFile } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { readApiConfig, startApi } from '@conveyor/api';
 import { readCodeProcessorConfig, startCodeProcessor } from '@conveyor/code-processor';
 import { createLogger, createRabbitTaskQueue } from '@conveyor/shared';
 import { Registry } from 'prom-client';
 import { type Figure, startBenchReport } from './bench-report.js';
+import { longPoll } from './bench-user.js';
 import { helloPrograms } from './hello-programs.js';
 
 const execFileAsync = promisify(execFile);
@@ -50,18 +50,15 @@ const { token } = (await (
 };
 const headers = { ...jsonHeaders, authorization: `Bearer ${token}` };
 
-/** Submits a task and polls its result every 2 ms; resolves with the verdict once ready. */
+/** Submits a task and long-polls its result; resolves with the verdict once ready. */
 async function endToEnd(task: object): Promise<string> {
   const created = (await (
     await fetch(`${base}/task`, { method: 'POST', headers, body: JSON.stringify(task) })
   ).json()) as {
     task_id: string;
   };
-  for (;;) {
-    const res = await fetch(`${base}/result/${created.task_id}`, { headers });
-    if (res.status !== 202) return ((await res.json()) as { result: { verdict: string } }).result.verdict;
-    await sleep(2);
-  }
+  const res = await longPoll(base, headers, `/result/${created.task_id}`);
+  return ((await res.json()) as { result: { verdict: string } }).result.verdict;
 }
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {

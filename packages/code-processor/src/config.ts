@@ -1,6 +1,6 @@
 /** The code-processor's settings, read from the environment and validated at start. */
 import { EnvReader, readWorkerSettings, SETTINGS, type WorkerSettings } from '@conveyor/shared';
-import { DEFAULT_SANDBOX_LIMITS, type SandboxLimitsConfig, sandboxLimitsProblems } from './sandbox/limits.js';
+import { readSandboxLimits, type SandboxLimitsConfig, sandboxLimitsProblems } from './sandbox/limits.js';
 import { DEFAULT_DEPLOYMENT } from './sandbox/sandbox-runner.js';
 
 export interface CodeProcessorConfig {
@@ -20,27 +20,7 @@ export interface CodeProcessorConfig {
 
 export function readCodeProcessorConfig(env: Record<string, string | undefined> = process.env): CodeProcessorConfig {
   const read = new EnvReader(env);
-  const limits: SandboxLimitsConfig = {
-    runTimeMs: {
-      default: read.setting(SETTINGS.RUN_TIME_LIMIT),
-      cap: read.setting(SETTINGS.RUN_TIME_CAP),
-    },
-    memoryMb: {
-      default: read.setting(SETTINGS.MEMORY_LIMIT_MB),
-      cap: read.setting(SETTINGS.MEMORY_CAP_MB),
-    },
-    totalTimeMs: {
-      default: read.setting(SETTINGS.TOTAL_TIME_LIMIT),
-      cap: read.setting(SETTINGS.TOTAL_TIME_CAP),
-    },
-    compileTimeMs: read.setting(SETTINGS.COMPILE_TIME_LIMIT),
-    compileMemoryMb: read.setting(SETTINGS.COMPILE_MEMORY_MB),
-    cpus: read.setting(SETTINGS.SANDBOX_CPUS),
-    pids: read.setting(SETTINGS.SANDBOX_PIDS),
-    outputBytes: read.setting(SETTINGS.OUTPUT_LIMIT_BYTES),
-    filesBytes: read.setting(SETTINGS.FILES_LIMIT_BYTES),
-    openFiles: DEFAULT_SANDBOX_LIMITS.openFiles,
-  };
+  const limits = readSandboxLimits(read);
   for (const problem of sandboxLimitsProblems(limits)) read.fail(problem);
   const worker = readWorkerSettings(read, 'code-processor');
   const deployment =

@@ -4,14 +4,13 @@
  * and the answers to the API's catalogue questions (the sandbox image's versions, for GET /languages).
  */
 import { hostname } from 'node:os';
-import { type Logger, startWorkerService, type TaskQueue } from '@conveyor/shared';
+import { type Logger, sandboxLimitsReport, startWorkerService, type TaskQueue } from '@conveyor/shared';
 import Docker from 'dockerode';
 import type { Registry } from 'prom-client';
 import type { CodeProcessorConfig } from './config.js';
 import { createCodeTaskHandler } from './process-code-task.js';
 import { pooledSandboxSpec } from './sandbox/container-spec.js';
 import { DockerSandboxEngine } from './sandbox/docker-sandbox-engine.js';
-import { sandboxLimitsReport } from './sandbox/limits.js';
 import { SandboxPool } from './sandbox/sandbox-pool.js';
 import { SandboxRunner } from './sandbox/sandbox-runner.js';
 import { SandboxSweeper } from './sandbox/sandbox-sweeper.js';

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createInProcessWorkerQueries, createLogger, TRANSLATORS } from '@conveyor/shared';
-import { DEFAULT_SANDBOX_LIMITS, sandboxLimitsReport } from '../src/sandbox/limits.js';
+import { createInProcessWorkerQueries, createLogger, sandboxLimitsReport, TRANSLATORS } from '@conveyor/shared';
+import { DEFAULT_SANDBOX_LIMITS } from '../src/sandbox/limits.js';
 import type { TranslatorVersions } from '../src/sandbox/version-probe.js';
 import { WorkerCatalogueService } from '../src/worker-catalogue.js';
 

@@ -23,6 +23,7 @@ export * from './queue/worker-queries.js';
 export * from './service/image-limit-settings.js';
 export * from './service/process-lifecycle.js';
 export * from './service/queue-settings.js';
+export * from './service/sandbox-limit-settings.js';
 export * from './service/worker-main.js';
 export * from './service/worker-service.js';
 export * from './service/worker-settings.js';

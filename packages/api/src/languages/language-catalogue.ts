@@ -7,11 +7,13 @@
  * one question in flight however many requests come (a miss is remembered for `retryAfterMs`).
  */
 import {
+  EnvReader,
   type LanguagesResponse,
   type Logger,
   languagesResponse,
+  readSandboxLimitSettings,
   type SandboxLimitsReport,
-  SETTINGS,
+  sandboxLimitsReport,
   type WorkerCatalogue,
   WorkerCatalogueSchema,
   type WorkerQueries,
@@ -19,13 +21,9 @@ import {
 import { Value } from 'typebox/value';
 
 /** The code-processor's limits when it reads no setting: what a worker says when none has answered. */
-export const DEFAULT_LIMITS_REPORT: SandboxLimitsReport = {
-  time_ms: { default: SETTINGS.RUN_TIME_LIMIT.default, max: SETTINGS.RUN_TIME_CAP.default },
-  memory_mb: { default: SETTINGS.MEMORY_LIMIT_MB.default, max: SETTINGS.MEMORY_CAP_MB.default },
-  total_time_ms: { default: SETTINGS.TOTAL_TIME_LIMIT.default, max: SETTINGS.TOTAL_TIME_CAP.default },
-  compile_time_ms: SETTINGS.COMPILE_TIME_LIMIT.default,
-  compile_memory_mb: SETTINGS.COMPILE_MEMORY_MB.default,
-};
+export const DEFAULT_LIMITS_REPORT: SandboxLimitsReport = sandboxLimitsReport(
+  readSandboxLimitSettings(new EnvReader({})),
+);
 
 export interface LanguageCatalogueOptions {
   queries: WorkerQueries;

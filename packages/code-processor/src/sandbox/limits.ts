@@ -1,21 +1,18 @@
 /**
- * Every sandbox limit in one place: the server's defaults and caps, and how a task's own request is clamped.
- * The worker's main reads environment variables into a SandboxLimitsConfig; DEFAULT_SANDBOX_LIMITS is the fallback.
+ * Every sandbox limit in one place: the server's defaults and caps (read from the settings), and how a task's
+ * own request is clamped. DEFAULT_SANDBOX_LIMITS is the settings' defaults.
  */
-import { type CodeLimits, type SandboxLimitsReport, SETTINGS } from '@conveyor/shared';
+import {
+  type CodeLimits,
+  EnvReader,
+  readSandboxLimitSettings,
+  type SandboxLimitSettings,
+  SETTINGS,
+} from '@conveyor/shared';
 
 const MiB = 1024 * 1024;
 
-export interface SandboxLimitsConfig {
-  /** Run wall time when the task does not ask, and the most it may ask for. */
-  runTimeMs: { default: number; cap: number };
-  /** Run memory (RAM, swap off) when the task does not ask, and the most it may ask for. */
-  memoryMb: { default: number; cap: number };
-  /** The whole task (compile and every run): when the task does not ask, and the most it may ask for. */
-  totalTimeMs: { default: number; cap: number };
-  /** Compile wall time and memory: fixed by the server, a task cannot change them. */
-  compileTimeMs: number;
-  compileMemoryMb: number;
+export interface SandboxLimitsConfig extends SandboxLimitSettings {
   /** CPU cores per sandbox (Docker NanoCpus). */
   cpus: number;
   /** Processes and threads per sandbox (cgroup pids limit, not the per-user nproc ulimit). */
@@ -28,20 +25,23 @@ export interface SandboxLimitsConfig {
   openFiles: number;
 }
 
-/** The defaults of the settings table (SETTINGS), for code that runs a sandbox without reading a config. */
-export const DEFAULT_SANDBOX_LIMITS: Readonly<SandboxLimitsConfig> = Object.freeze({
-  runTimeMs: { default: SETTINGS.RUN_TIME_LIMIT.default, cap: SETTINGS.RUN_TIME_CAP.default },
-  memoryMb: { default: SETTINGS.MEMORY_LIMIT_MB.default, cap: SETTINGS.MEMORY_CAP_MB.default },
-  totalTimeMs: { default: SETTINGS.TOTAL_TIME_LIMIT.default, cap: SETTINGS.TOTAL_TIME_CAP.default },
-  compileTimeMs: SETTINGS.COMPILE_TIME_LIMIT.default,
-  compileMemoryMb: SETTINGS.COMPILE_MEMORY_MB.default,
-  cpus: SETTINGS.SANDBOX_CPUS.default,
-  pids: SETTINGS.SANDBOX_PIDS.default,
-  outputBytes: SETTINGS.OUTPUT_LIMIT_BYTES.default,
-  filesBytes: SETTINGS.FILES_LIMIT_BYTES.default,
-  // Not a setting: enough for any compiler, too few to matter.
-  openFiles: 256,
-});
+/** Every sandbox limit from the settings. */
+export function readSandboxLimits(read: EnvReader): SandboxLimitsConfig {
+  return {
+    ...readSandboxLimitSettings(read),
+    cpus: read.setting(SETTINGS.SANDBOX_CPUS),
+    pids: read.setting(SETTINGS.SANDBOX_PIDS),
+    outputBytes: read.setting(SETTINGS.OUTPUT_LIMIT_BYTES),
+    filesBytes: read.setting(SETTINGS.FILES_LIMIT_BYTES),
+    // Not a setting: enough for any compiler, too few to matter.
+    openFiles: 256,
+  };
+}
+
+/** The settings' defaults, for code that runs a sandbox without reading a config. */
+export const DEFAULT_SANDBOX_LIMITS: Readonly<SandboxLimitsConfig> = Object.freeze(
+  readSandboxLimits(new EnvReader({})),
+);
 
 /** The limits one task runs under, after clamping. */
 export interface TaskSandboxLimits {
@@ -77,17 +77,6 @@ export function limitsForTask(
     outputBytes: config.outputBytes,
     filesBytes: config.filesBytes,
     openFiles: config.openFiles,
-  };
-}
-
-/** The limits as GET /languages shows them (a code worker reports its own configuration). */
-export function sandboxLimitsReport(config: SandboxLimitsConfig): SandboxLimitsReport {
-  return {
-    time_ms: { default: config.runTimeMs.default, max: config.runTimeMs.cap },
-    memory_mb: { default: config.memoryMb.default, max: config.memoryMb.cap },
-    total_time_ms: { default: config.totalTimeMs.default, max: config.totalTimeMs.cap },
-    compile_time_ms: config.compileTimeMs,
-    compile_memory_mb: config.compileMemoryMb,
   };
 }
 
