@@ -3,7 +3,8 @@
  * code-processor process (CONCURRENCY=2) without the warm pool (SANDBOX_POOL_SIZE=0: the same-run baseline)
  * and with it (the default), then by two (CONCURRENCY=1 each, with their pools); tasks/s, p50 and p99 of
  * submit -> ready, and the peak RSS of the API and of the workers. Every service is its own process, as
- * deployed, on the local RabbitMQ (a unique queue prefix, deleted after) and Docker.
+ * deployed, on the local RabbitMQ (a unique queue prefix, deleted after) and Docker. Last, the ceiling: how
+ * many sandbox containers Docker alone cycles per second, as many at a time (docker-churn.ts).
  *
  *   nice node --conditions=conveyor-src --import tsx bench/throughput.ts [tasks]
  */
@@ -15,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger, createRabbitTaskQueue } from '@conveyor/shared';
 import { startBenchReport } from './bench-report.js';
 import { benchUserHeaders } from './bench-user.js';
+import { dockerChurn } from './docker-churn.js';
 import { rssMb, startService, stopService, TSX } from './service-process.js';
 
 const TASKS = Number(process.argv[2] ?? 200);
@@ -148,6 +150,10 @@ try {
   console.log(one.row);
   const two = await run(2, true);
   console.log(two.row);
+  const ceiling = await dockerChurn(SANDBOX_IMAGE, Math.min(TASKS, 40), SANDBOXES);
+  console.log(
+    `\nDocker alone, ${SANDBOXES} at a time: ${ceiling.toFixed(1)} sandbox containers created, started and removed per second (the ceiling of one container per task)`,
+  );
   console.log(`\nload average at the end: ${loadavg()[0]!.toFixed(1)}`);
   await report.write(
     `${TASKS} python tasks (print(1)) submitted at once, ${SANDBOXES} sandboxes at a time: one code-processor with CONCURRENCY=${SANDBOXES} without and with the warm pool, then two with ${SANDBOXES / 2} each and the pool; peak memory in the bench's output`,
@@ -163,6 +169,12 @@ try {
         value: one.p50,
         unit: 'ms',
         baseline: { name: 'no pool', value: cold.p50 },
+      },
+      {
+        name: 'warm pool, tasks/s, against the machine',
+        value: one.tasksPerSecond,
+        unit: 'tasks/s',
+        baseline: { name: 'Docker alone, containers/s', value: ceiling },
       },
       {
         name: 'two code-processors, tasks/s',
