@@ -1,6 +1,7 @@
 export { applyFilter, applyFilters } from './apply-filters.js';
 export { startBlurHelper } from './blur-helper.js';
 export { type ImageProcessorConfig, readImageProcessorConfig } from './config.js';
+export { type DecodeSteps, NO_DECODE_STEPS, splitDecodeSteps } from './decode-steps.js';
 export { FilterPool } from './filter-pool.js';
 export { flipX, flipY } from './flip.js';
 export { gaussianBlur, gaussianWeights, sharpen } from './gaussian-blur.js';

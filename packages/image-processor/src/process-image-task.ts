@@ -17,6 +17,7 @@ import {
   type TaskOutcome,
 } from '@conveyor/shared';
 import { applyFilters } from './apply-filters.js';
+import { splitDecodeSteps } from './decode-steps.js';
 import { FilterPool } from './filter-pool.js';
 import { decodePng, encodePng, InvalidImageError } from './png-codec.js';
 
@@ -63,18 +64,23 @@ export function createImageTaskHandler(options: ImageTaskOptions): ImageTaskHand
     const deadline = options.deadlineMs === undefined ? undefined : AbortSignal.timeout(options.deadlineMs);
     const signal = deadline ? AbortSignal.any([context.signal, deadline]) : context.signal;
     const pastDeadline = () => Date.now() >= deadlineAt;
+    // Negative and the flips at the head of the chain are done by libvips while it decodes (decode-steps.ts).
+    const { decode, rest } = splitDecodeSteps(steps);
     try {
       let decoded: Awaited<ReturnType<typeof decodePng>>;
       try {
-        decoded = await decodePng(bytes, { maxPixels: options.maxPixels });
+        decoded = await decodePng(bytes, { maxPixels: options.maxPixels, steps: decode });
       } catch (error) {
         if (error instanceof InvalidImageError) return failed('invalid_image', error.message);
         throw error;
       }
       signal.throwIfAborted();
-      const filtered = pool
-        ? await pool.run(decoded, steps, signal)
-        : applyFilters(decoded, steps, signal, pastDeadline);
+      const filtered =
+        rest.length === 0
+          ? decoded
+          : pool
+            ? await pool.run(decoded, rest, signal)
+            : applyFilters(decoded, rest, signal, pastDeadline);
       const png = await encodePng(filtered);
       if (pastDeadline()) throw new Error('past the deadline');
       return { status: 'ready', result: png.toString('base64') };
