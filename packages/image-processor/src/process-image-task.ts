@@ -92,7 +92,9 @@ export function createImageTaskHandler(options: ImageTaskOptions): ImageTaskHand
       throw error;
     }
   };
-  return Object.assign(handler, { close: async () => pool?.close() });
+  // Decoding, filtering and encoding touch nothing outside this process: the worker may start them
+  // alongside its `running` commit and drop the result if that commit is not taken.
+  return Object.assign(handler, { startsBeforeRunning: true, close: async () => pool?.close() });
 }
 
 function failed(code: string, message: string): TaskOutcome {
