@@ -23,7 +23,7 @@
  *   nice node --conditions=conveyor-src --import tsx bench/image-stages.ts [runs]
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -136,8 +136,19 @@ interface DeployedStack {
   label: string;
   base: string;
   headers: Record<string, string>;
+  /** CPU time its API and image-processor have used so far, in ms each. */
+  cpuMs(): Promise<{ api: number; worker: number }>;
   stop(): Promise<void>;
 }
+
+/** A Linux process's CPU time (user + system, every thread) in ms, from /proc/PID/stat. */
+async function cpuMsOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+/** USER_HZ: 100 on every Linux this runs on. */
+const CLOCK_TICKS = 100;
 
 /**
  * The stack as deployed: the API and the image-processor as their own processes, run from the source tree
@@ -164,6 +175,7 @@ async function startDeployed(label: string, tree: string, storeIndex: number): P
     label,
     base: stackBase,
     headers: await benchUserHeaders(stackBase),
+    cpuMs: async () => ({ api: await cpuMsOf(stackApi.pid!), worker: await cpuMsOf(stackWorker.pid!) }),
     stop: async () => {
       await stopService(stackWorker);
       await stopService(stackApi);
@@ -210,6 +222,8 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 async function stagesOf(name: string, png: Buffer, filters: FilterStep[], sharpOp: (s: Sharp) => Sharp) {
   const body = JSON.stringify({ filters, image: png.toString('base64') });
   const rows = new Map<string, number[]>();
+  let sharpCpuMs = 0;
+  const cpuAtStart = new Map<string, { api: number; worker: number }>();
   const add = (stage: string, ms: number) => rows.set(stage, [...(rows.get(stage) ?? []), ms]);
   for (let i = 0; i <= RUNS; i++) {
     const warm = i === 0;
@@ -230,7 +244,10 @@ async function stagesOf(name: string, png: Buffer, filters: FilterStep[], sharpO
     // The task itself.
     const baseline = await (async () => {
       const t = performance.now();
+      const cpu = process.cpuUsage();
       await sharpOp(sharp(png)).png(PNG_ENCODE_OPTIONS).toBuffer();
+      const used = process.cpuUsage(cpu);
+      if (!warm) sharpCpuMs += (used.user + used.system) / 1000;
       return performance.now() - t;
     })();
     started = performance.now();
@@ -268,7 +285,10 @@ async function stagesOf(name: string, png: Buffer, filters: FilterStep[], sharpO
         read: deployedRead - deployedCreated,
       });
     }
-    if (warm) continue;
+    if (warm) {
+      for (const stack of stacks) cpuAtStart.set(stack.label, await stack.cpuMs());
+      continue;
+    }
     const record = timings.get(taskId)!;
     add('POST /task -> 201', created - started);
     add('  intake alone (base64, PNG check, re-encode)', intake);
@@ -301,9 +321,14 @@ async function stagesOf(name: string, png: Buffer, filters: FilterStep[], sharpO
   const e2e = median(rows.get(END_TO_END)!);
   const baseline = median(rows.get('baseline: sharp PNG -> PNG in-process, same filter')!);
   console.log(`\nend to end over the baseline: +${(e2e - baseline).toFixed(1)} ms (target: <= 20 ms over the filter)`);
+  console.log(`CPU per picture (ms, all threads): sharp in-process ${(sharpCpuMs / RUNS).toFixed(1)}`);
   for (const stack of stacks) {
     const deployed = median(rows.get(endToEndOf(stack.label))!);
-    console.log(`${stack.label} end to end over the baseline: +${(deployed - baseline).toFixed(1)} ms`);
+    const before = cpuAtStart.get(stack.label)!;
+    const after = await stack.cpuMs();
+    console.log(
+      `${stack.label} end to end over the baseline: +${(deployed - baseline).toFixed(1)} ms; CPU per task (ms): API ${((after.api - before.api) / RUNS).toFixed(1)}, image-processor ${((after.worker - before.worker) / RUNS).toFixed(1)}`,
+    );
     if (stack.label !== 'deployed') continue;
     figures.push({
       name: `${name}: deployed (own processes, long-poll), p50`,

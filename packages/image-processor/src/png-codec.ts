@@ -64,15 +64,20 @@ export async function decodePng(bytes: Uint8Array, options: DecodeOptions): Prom
     if (channels < 1 || channels > 4) throw new InvalidImageError(`image decodes to ${channels} channels`);
     return { data: samples, width, height, channels: channels as RawImage['channels'] };
   } catch (error) {
-    if (error instanceof InvalidImageError) throw error;
-    const detail = describeSharpError(error);
-    if (/exceeds pixel limit/i.test(detail)) {
-      throw new InvalidImageError(`image is over the cap of ${options.maxPixels} pixels`, { cause: error });
-    }
-    throw new InvalidImageError(`image is corrupt or truncated, it could not be decoded as PNG (${detail})`, {
-      cause: error,
-    });
+    throw invalidImage(error, options.maxPixels);
   }
+}
+
+/** A failure of libvips reading the input, as the InvalidImageError it is. */
+export function invalidImage(error: unknown, maxPixels: number): InvalidImageError {
+  if (error instanceof InvalidImageError) return error;
+  const detail = describeSharpError(error);
+  if (/exceeds pixel limit/i.test(detail)) {
+    return new InvalidImageError(`image is over the cap of ${maxPixels} pixels`, { cause: error });
+  }
+  return new InvalidImageError(`image is corrupt or truncated, it could not be decoded as PNG (${detail})`, {
+    cause: error,
+  });
 }
 
 /**

@@ -19,6 +19,7 @@ import {
 import { applyFilters } from './apply-filters.js';
 import { splitDecodeSteps } from './decode-steps.js';
 import { FilterPool } from './filter-pool.js';
+import { filterPngInOnePass, inOnePass } from './one-pass.js';
 import { decodePng, encodePng, InvalidImageError } from './png-codec.js';
 
 export interface ImageTaskOptions extends ImageLimits {
@@ -67,6 +68,17 @@ export function createImageTaskHandler(options: ImageTaskOptions): ImageTaskHand
     // Negative and the flips at the head of the chain are done by libvips while it decodes (decode-steps.ts).
     const { decode, rest } = splitDecodeSteps(steps);
     try {
+      if (inOnePass(header, bytes.length, rest)) {
+        let png: Buffer;
+        try {
+          png = await filterPngInOnePass(bytes, { maxPixels: options.maxPixels, steps: decode });
+        } catch (error) {
+          if (error instanceof InvalidImageError) return failed('invalid_image', error.message);
+          throw error;
+        }
+        if (pastDeadline()) throw new Error('past the deadline');
+        return { status: 'ready', result: png.toString('base64') };
+      }
       let decoded: Awaited<ReturnType<typeof decodePng>>;
       try {
         decoded = await decodePng(bytes, { maxPixels: options.maxPixels, steps: decode });
