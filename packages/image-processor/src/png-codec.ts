@@ -3,6 +3,7 @@
  * them back. Only this module and the sharp settings know about sharp.
  */
 import sharp from 'sharp';
+import type { DecodeSteps } from './decode-steps.js';
 import { encodeIfNoisy, noisyPngAvailable } from './noisy-png.js';
 import type { RawImage } from './raw-image.js';
 
@@ -26,6 +27,8 @@ export class InvalidImageError extends Error {
 export interface DecodeOptions {
   /** Pixel cap, passed to sharp's limitInputPixels so that a PNG bomb is refused before it is inflated. */
   maxPixels: number;
+  /** Negative / FlipX / FlipY to apply while decoding (decode-steps.ts); none by default. */
+  steps?: DecodeSteps;
 }
 
 /**
@@ -45,6 +48,10 @@ export async function decodePng(bytes: Uint8Array, options: DecodeOptions): Prom
     // and narrowed to grey+alpha here. 16-bit samples are read as they are and brought down to 8 bits by
     // their high byte, as Go's image/png + imaging do (libvips' own conversion rounds instead).
     const colourspace = grey && !metadata.hasAlpha ? (wide ? 'grey16' : 'b-w') : wide ? 'rgb16' : 'srgb';
+    const steps = options.steps;
+    if (steps?.negate) input.negate({ alpha: false });
+    if (steps?.flipX) input.flop();
+    if (steps?.flipY) input.flip();
     const { data, info } = await input
       .toColourspace(colourspace)
       .raw({ depth: wide ? 'ushort' : 'uchar' })
@@ -57,15 +64,20 @@ export async function decodePng(bytes: Uint8Array, options: DecodeOptions): Prom
     if (channels < 1 || channels > 4) throw new InvalidImageError(`image decodes to ${channels} channels`);
     return { data: samples, width, height, channels: channels as RawImage['channels'] };
   } catch (error) {
-    if (error instanceof InvalidImageError) throw error;
-    const detail = describeSharpError(error);
-    if (/exceeds pixel limit/i.test(detail)) {
-      throw new InvalidImageError(`image is over the cap of ${options.maxPixels} pixels`, { cause: error });
-    }
-    throw new InvalidImageError(`image is corrupt or truncated, it could not be decoded as PNG (${detail})`, {
-      cause: error,
-    });
+    throw invalidImage(error, options.maxPixels);
   }
+}
+
+/** A failure of libvips reading the input, as the InvalidImageError it is. */
+export function invalidImage(error: unknown, maxPixels: number): InvalidImageError {
+  if (error instanceof InvalidImageError) return error;
+  const detail = describeSharpError(error);
+  if (/exceeds pixel limit/i.test(detail)) {
+    return new InvalidImageError(`image is over the cap of ${maxPixels} pixels`, { cause: error });
+  }
+  return new InvalidImageError(`image is corrupt or truncated, it could not be decoded as PNG (${detail})`, {
+    cause: error,
+  });
 }
 
 /**

@@ -17,7 +17,9 @@ import {
   type TaskOutcome,
 } from '@conveyor/shared';
 import { applyFilters } from './apply-filters.js';
+import { splitDecodeSteps } from './decode-steps.js';
 import { FilterPool } from './filter-pool.js';
+import { filterPngInOnePass, inOnePass } from './one-pass.js';
 import { decodePng, encodePng, InvalidImageError } from './png-codec.js';
 
 export interface ImageTaskOptions extends ImageLimits {
@@ -63,18 +65,34 @@ export function createImageTaskHandler(options: ImageTaskOptions): ImageTaskHand
     const deadline = options.deadlineMs === undefined ? undefined : AbortSignal.timeout(options.deadlineMs);
     const signal = deadline ? AbortSignal.any([context.signal, deadline]) : context.signal;
     const pastDeadline = () => Date.now() >= deadlineAt;
+    // Negative and the flips at the head of the chain are done by libvips while it decodes (decode-steps.ts).
+    const { decode, rest } = splitDecodeSteps(steps);
     try {
+      if (inOnePass(header, bytes.length, rest)) {
+        let png: Buffer;
+        try {
+          png = await filterPngInOnePass(bytes, { maxPixels: options.maxPixels, steps: decode });
+        } catch (error) {
+          if (error instanceof InvalidImageError) return failed('invalid_image', error.message);
+          throw error;
+        }
+        if (pastDeadline()) throw new Error('past the deadline');
+        return { status: 'ready', result: png.toString('base64') };
+      }
       let decoded: Awaited<ReturnType<typeof decodePng>>;
       try {
-        decoded = await decodePng(bytes, { maxPixels: options.maxPixels });
+        decoded = await decodePng(bytes, { maxPixels: options.maxPixels, steps: decode });
       } catch (error) {
         if (error instanceof InvalidImageError) return failed('invalid_image', error.message);
         throw error;
       }
       signal.throwIfAborted();
-      const filtered = pool
-        ? await pool.run(decoded, steps, signal)
-        : applyFilters(decoded, steps, signal, pastDeadline);
+      const filtered =
+        rest.length === 0
+          ? decoded
+          : pool
+            ? await pool.run(decoded, rest, signal)
+            : applyFilters(decoded, rest, signal, pastDeadline);
       const png = await encodePng(filtered);
       if (pastDeadline()) throw new Error('past the deadline');
       return { status: 'ready', result: png.toString('base64') };
@@ -86,7 +104,9 @@ export function createImageTaskHandler(options: ImageTaskOptions): ImageTaskHand
       throw error;
     }
   };
-  return Object.assign(handler, { close: async () => pool?.close() });
+  // Decoding, filtering and encoding touch nothing outside this process: the worker may start them
+  // alongside its `running` commit and drop the result if that commit is not taken.
+  return Object.assign(handler, { startsBeforeRunning: true, close: async () => pool?.close() });
 }
 
 function failed(code: string, message: string): TaskOutcome {

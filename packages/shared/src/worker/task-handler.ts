@@ -22,4 +22,13 @@ export interface TaskContext {
  * Resolves with the outcome. Throwing means "this worker could not do the work right now" (say, Docker
  * is unreachable): the runtime returns the message to the queue for another try, up to the delivery limit.
  */
-export type TaskHandler = (message: TaskMessage, context: TaskContext) => Promise<TaskOutcome>;
+export type TaskHandler = ((message: TaskMessage, context: TaskContext) => Promise<TaskOutcome>) & {
+  /**
+   * True when the handler acts on nothing outside its process until it returns (the image filters; not a
+   * sandbox run, which starts a container someone could see): the runtime then starts it alongside the
+   * `running` commit instead of after that commit's answer, which takes an HTTP round trip off every task.
+   * Its outcome is still committed only after the `running` commit is taken; when it is not (the task is
+   * final already, unknown, the API unreachable), the handler's signal aborts and its outcome is dropped.
+   */
+  readonly startsBeforeRunning?: boolean;
+};

@@ -1,6 +1,7 @@
 /**
  * The worker runtime both processors share: consumes one task type, reports `running`, runs the processor's
- * TaskHandler, commits the outcome, and acks only once the final commit is recorded. Every delivery ends in
+ * TaskHandler (alongside that report when the handler has no outside effects: `startsBeforeRunning`), commits
+ * the outcome once `running` is taken, and acks only once the final commit is recorded. Every delivery ends in
  * one decision (ack, requeue, dead-letter) chosen so that a task is never lost, never finished twice with
  * different results, and never loops forever (the queue's delivery limit ends repeated failures).
  *
@@ -269,36 +270,41 @@ export class Worker {
     cancelled: AbortSignal,
     log: Logger,
   ): Promise<Settlement> {
+    const handlerSignal = AbortSignal.any([this.abandon.signal, cancelled]);
+    // A handler without effects outside this process starts alongside the `running` commit (task-handler.ts);
+    // `notTaken` stops it when that commit is not taken.
+    const notTaken = new AbortController();
+    const early = this.options.handler.startsBeforeRunning
+      ? this.runHandler(message, delivery, AbortSignal.any([handlerSignal, notTaken.signal]), log)
+      : undefined;
+    const dropEarly = async () => {
+      notTaken.abort(new Error('the running commit was not taken'));
+      await early; // never rejects: a delivery's handler does not outlive its settlement
+    };
     const running = await this.commit(message, { task_id: message.task_id, status: 'running' }, log);
     const final = running.kind === 'accepted' && (running.taskStatus === 'ready' || running.taskStatus === 'failed');
     if (running.kind !== 'accepted' || final) {
+      await dropEarly();
       if (running.kind === 'accepted' || running.kind === 'conflict')
         log.info('task already final; acked without repeating the work');
       // A cancel heard before the delivery came: the same ack, counted as what it was.
       const done = cancelled.aborted ? CANCELLED : ALREADY_FINAL;
       return this.settle(running, { accepted: done, conflict: done }, log);
     }
-    if (cancelled.aborted) return this.stoppedByCancel(message, 'before it started', log);
+    if (cancelled.aborted) {
+      await dropEarly();
+      return this.stoppedByCancel(message, 'before it started', log);
+    }
 
-    let outcome: TaskOutcome;
-    const start = { at: performance.now() };
-    this.handlerStarts.add(start);
-    try {
-      outcome = await this.options.handler(message, {
-        signal: AbortSignal.any([this.abandon.signal, cancelled]),
-        log,
-        redelivered: delivery.redelivered,
-      });
-      assertOutcome(outcome);
-    } catch (error) {
+    const ran = await (early ?? this.runHandler(message, delivery, handlerSignal, log));
+    if (!ran.ok) {
       if (cancelled.aborted) return this.stoppedByCancel(message, 'while running', log);
       // The handler could not do the work now (or broke its contract): another delivery may succeed; the
       // delivery limit dead-letters a task that fails every time.
-      log.warn({ err: error }, 'task handler failed; returning the task to the queue');
+      log.warn({ err: ran.error }, 'task handler failed; returning the task to the queue');
       return { decision: 'requeue', outcome: 'handler_error' };
-    } finally {
-      this.handlerStarts.delete(start);
     }
+    const outcome = ran.outcome;
     // Whatever the handler made of it, the task is final at the API already: its result could only be refused.
     if (cancelled.aborted) return this.stoppedByCancel(message, 'while running', log);
     if (this.abandon.signal.aborted) return { decision: 'requeue', outcome: 'abandoned' };
@@ -330,6 +336,26 @@ export class Worker {
       { accepted: { decision: 'ack', outcome: outcome.status }, conflict: ALREADY_FINAL },
       log,
     );
+  }
+
+  /** Runs the handler, counted in handlerStarts while it runs; never rejects. */
+  private async runHandler(
+    message: TaskMessage,
+    delivery: Delivery,
+    signal: AbortSignal,
+    log: Logger,
+  ): Promise<{ ok: true; outcome: TaskOutcome } | { ok: false; error: unknown }> {
+    const start = { at: performance.now() };
+    this.handlerStarts.add(start);
+    try {
+      const outcome = await this.options.handler(message, { signal, log, redelivered: delivery.redelivered });
+      assertOutcome(outcome);
+      return { ok: true, outcome };
+    } catch (error) {
+      return { ok: false, error };
+    } finally {
+      this.handlerStarts.delete(start);
+    }
   }
 
   /** Reports the cancel's own outcome (a repeat at the API), then acks; requeues if the API is unreachable. */

@@ -1,0 +1,146 @@
+/**
+ * A handler that acts on nothing outside its process until it returns (`startsBeforeRunning`, the image
+ * filters) is started alongside the worker's `running` commit instead of after its answer; its outcome is
+ * committed only once that `running` commit is taken, and thrown away (the handler stopped, and waited for)
+ * when it is not. Any other handler still starts only after the answer.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  CommitClient,
+  createInProcessTaskQueue,
+  queueMetrics,
+  type TaskContext,
+  type TaskHandler,
+  type TaskMessage,
+  type TaskOutcome,
+  Worker,
+} from '@conveyor/shared';
+import { Registry } from 'prom-client';
+import { FakeCommitApi } from './support/fake-commit-api.js';
+import { testLog } from './support/queue-fixture.js';
+import { codeMessage } from './support/task-messages.js';
+import { waitUntil } from './support/wait.js';
+
+/** What the handler saw: whether `running` had been accepted when it started, and whether it was aborted. */
+interface Run {
+  runningAcceptedAtStart: boolean;
+  aborted: boolean;
+  ended: boolean;
+}
+
+async function fixture(startsBeforeRunning: boolean, body?: (context: TaskContext) => Promise<void>) {
+  const api = await FakeCommitApi.start();
+  const registry = new Registry();
+  const queue = createInProcessTaskQueue({ deliveryLimit: 5 });
+  const runs: Run[] = [];
+  const run = async (message: TaskMessage, context: TaskContext): Promise<TaskOutcome> => {
+    const seen: Run = {
+      runningAcceptedAtStart: api.accepted(message.task_id).some((c) => c.status === 'running'),
+      aborted: false,
+      ended: false,
+    };
+    runs.push(seen);
+    context.signal.addEventListener('abort', () => {
+      seen.aborted = true;
+    });
+    await body?.(context);
+    seen.ended = true;
+    return { status: 'ready', result: { verdict: 'ok', stdout: 'done' } };
+  };
+  const handler: TaskHandler = Object.assign(run, { startsBeforeRunning });
+  const worker = new Worker({
+    type: 'code',
+    queue,
+    log: testLog(),
+    metrics: queueMetrics(registry),
+    committer: new CommitClient({ apiUrl: api.url, retryForMs: 2000, baseDelayMs: 150, maxDelayMs: 150 }),
+    handler,
+  });
+  const settled = async (decision: string) => {
+    const metric = await registry.getSingleMetric('conveyor_messages_settled_total')!.get();
+    return metric.values.find((v) => v.labels.decision === decision)?.value ?? 0;
+  };
+  return {
+    api,
+    queue,
+    worker,
+    runs,
+    settled,
+    close: async () => {
+      await worker.close(1000);
+      await queue.close();
+      await api.close();
+    },
+  };
+}
+
+for (const early of [true, false]) {
+  test(`a handler ${early ? 'with' : 'without'} startsBeforeRunning starts ${early ? 'before' : 'after'} its running commit is answered`, async () => {
+    const f = await fixture(early);
+    try {
+      const message = codeMessage();
+      f.api.register(message);
+      f.api.failNext(503); // the first `running` commit waits 150 ms for its retry
+      f.worker.run();
+      await f.queue.publisher.publish(message);
+      await waitUntil(() => f.api.statusOf(message.task_id) === 'ready', 'the result is committed');
+      assert.equal(f.runs.length, 1);
+      assert.equal(f.runs[0]!.runningAcceptedAtStart, !early);
+      const order = f.api.accepted(message.task_id).map((c) => c.status);
+      assert.deepEqual(order, ['running', 'ready'], 'the result follows the accepted running commit');
+    } finally {
+      await f.close();
+    }
+  });
+}
+
+test('started early, a task found final at its running commit is stopped and its result never committed', async () => {
+  const f = await fixture(
+    true,
+    (context) =>
+      new Promise<void>((resolve) => {
+        // Works until stopped (or 2 s, which would fail the test below).
+        const timer = setTimeout(resolve, 2000);
+        context.signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  );
+  try {
+    const message = codeMessage();
+    f.api.register(message);
+    f.api.cancel(message.task_id); // final before the delivery: the running commit meets a 409
+    f.worker.run();
+    await f.queue.publisher.publish(message);
+    await waitUntil(async () => (await f.settled('ack')) === 1, 'the delivery is acked');
+    assert.equal(f.runs.length, 1);
+    assert.equal(f.runs[0]!.aborted, true, "the handler's signal was aborted");
+    assert.equal(f.runs[0]!.ended, true, 'the handler had ended before the delivery was settled');
+    assert.deepEqual(
+      f.api.commits.filter((c) => c.task_id === message.task_id).map((c) => c.status),
+      ['running'],
+      'nothing but the running commit was sent',
+    );
+  } finally {
+    await f.close();
+  }
+});
+
+test('started early, a handler that fails after an accepted running commit sends the task back to the queue', async () => {
+  const f = await fixture(true, async () => {
+    throw new Error('no engine');
+  });
+  try {
+    const message = codeMessage();
+    f.api.register(message);
+    f.worker.run();
+    await f.queue.publisher.publish(message);
+    await waitUntil(async () => (await f.settled('requeue')) >= 1, 'the task is requeued');
+    assert.ok(f.api.accepted(message.task_id).some((c) => c.status === 'running'));
+    assert.equal(f.api.finals(message.task_id).length, 0);
+  } finally {
+    await f.close();
+  }
+});
