@@ -29,6 +29,11 @@ export class FilterPool {
   private readonly queue: Waiting[] = [];
   private closed = false;
 
+  /** Threads started and not lost: working, waiting for work, or still starting. */
+  get threads(): number {
+    return this.idle.length + this.busy.size;
+  }
+
   constructor(readonly size: number) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`a filter pool needs at least 1 thread, got ${size}`);
   }
@@ -67,12 +72,15 @@ export class FilterPool {
     }
     for (const [worker, job] of this.busy) {
       if (job !== waiting) continue;
-      // Forget the thread first, so its exit is not taken for a crash of the next job; a new one replaces it.
+      // Forget the thread first, so its exit is not taken for a crash of the next job. Its replacement starts
+      // now rather than on the next job's path: a thread's start (loading the module, compiling the wasm
+      // filters) would count against that job's deadline.
       this.busy.delete(worker);
       worker.removeAllListeners('exit');
       worker.removeAllListeners('error');
       worker.on('error', () => {});
       void worker.terminate();
+      if (!this.closed) this.idle.push(this.spawn());
       waiting.reject(reason);
       this.dispatch();
       return;

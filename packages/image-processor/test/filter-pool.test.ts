@@ -35,6 +35,22 @@ describe('filter pool', () => {
     });
   });
 
+  it('a job stopped mid-step: its thread is terminated and its replacement starts at once, not on the next job', async () => {
+    const single = new FilterPool(1);
+    try {
+      const stop = new AbortController();
+      const slow = Array.from({ length: 20 }, () => ({ name: 'Blur' as const, parameters: { sigma: 50 } }));
+      const running = single.run(picture(1500, 1500, 4), slow, stop.signal);
+      setTimeout(() => stop.abort(new Error('deadline')), 100);
+      await assert.rejects(running, /deadline/);
+      assert.equal(single.threads, 1, 'a thread is starting before any next job');
+      const next = await single.run(picture(8, 8, 3), [{ name: 'Blur', parameters: { sigma: 1 } }]);
+      assert.equal(next.width, 8);
+    } finally {
+      await single.close();
+    }
+  });
+
   it('a closed pool refuses work', async () => {
     const closed = new FilterPool(1);
     await closed.close();
