@@ -250,6 +250,8 @@ describe('sandbox runner', { concurrency: 3 }, () => {
     assert.equal(result.verdict, 'compile_error');
     assert.equal(result.compile?.exit_code, null);
     assert.match(result.compile?.stderr ?? '', /longer than the 100 ms limit/);
+    // Its container is removed after the result went out, by this runner: the suite's last check counts it.
+    assert.equal(await slowCompiler.drain(10_000), true);
   });
 
   test('aborting stops the program and throws', async () => {
