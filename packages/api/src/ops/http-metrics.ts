@@ -52,10 +52,12 @@ export const httpMetrics: FastifyPluginAsyncTypebox<HttpMetricsOptions> = async 
   });
 
   // Hooks on the root instance (see app.ts: this plugin is wrapped so they see every route).
-  app.addHook('onResponse', async (request, reply) => {
+  // A callback hook, not an async one: it does not wait for anything, and a promise a request is not free.
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     requests.inc({ route, method: request.method, status_code: reply.statusCode });
     latency.observe({ route, method: request.method }, reply.elapsedTime / 1000);
+    done();
   });
 
   app.get(

@@ -71,7 +71,7 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<TasksRoutesOptions> = async 
    * The task, after waiting up to `waitSeconds` for it to be final. Undefined when not found; the reply is
    * already sent (429) when the waiter bound is reached. A client that goes away ends its wait.
    */
-  async function readAfterWait(
+  function readAfterWait(
     taskId: string,
     waitSeconds: number | undefined,
     request: FastifyRequest,
@@ -79,7 +79,16 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<TasksRoutesOptions> = async 
   ): Promise<TaskRecord | undefined | 'sent'> {
     const read = () => findOwnedTask(taskId, request.account.id);
     const waitMs = (waitSeconds ?? 0) * 1000;
-    if (waitMs === 0) return read();
+    // A plain poll (the common case) is the store's promise itself, without an async wrapper around it.
+    return waitMs === 0 ? read() : readAfterLongPoll(read, waitMs, request, reply);
+  }
+
+  async function readAfterLongPoll(
+    read: () => Promise<TaskRecord | undefined>,
+    waitMs: number,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<TaskRecord | undefined | 'sent'> {
     const gone = new AbortController();
     const onClose = () => {
       if (!reply.raw.writableEnded) gone.abort();
