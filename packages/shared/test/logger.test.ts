@@ -53,6 +53,12 @@ describe('createLogger: secrets', () => {
     assert.equal(lines[0]!.reqId, 'r1');
     assert.equal(lines[0]!.status, 200);
     assert.equal(lines[0]!.service, 'test');
+    // A child's child, with options (as Fastify makes a route's), censors its lines and bindings the same.
+    const grandchild = log.child({ reqId: 'r2' }).child({ user: { password: 'hunter22' } }, { level: 'warn' });
+    grandchild.warn({ body: { commit_token: 'c0mm1t' } }, 'odd');
+    assert.deepEqual(lines[1]!.user, { password: '[redacted]' });
+    assert.deepEqual(lines[1]!.body, { commit_token: '[redacted]' });
+    assert.equal(lines[1]!.reqId, 'r2');
   });
 
   it('writes plain fields as they are', () => {
