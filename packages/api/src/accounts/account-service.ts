@@ -103,8 +103,8 @@ export class AccountService {
     await this.storage.deleteSession(hashToken(token));
   }
 
-  /** The user a session token belongs to, if the session is live. */
-  async authenticate(token: string): Promise<User | undefined> {
+  /** The user a session token belongs to, if the session is live. (The storage's promise itself: every request asks.) */
+  authenticate(token: string): Promise<User | undefined> {
     return this.storage.findSessionUser(hashToken(token), this.now());
   }
 

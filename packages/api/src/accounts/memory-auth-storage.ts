@@ -27,6 +27,16 @@ export class MemoryAuthStorage implements AuthStorage {
   }
 
   async findSession(tokenHash: string, now: Date): Promise<Session | undefined> {
+    return this.liveSession(tokenHash, now);
+  }
+
+  /** Every authenticated request asks this: one promise, not one for the session and one for its user. */
+  async findSessionUser(tokenHash: string, now: Date): Promise<User | undefined> {
+    const session = this.liveSession(tokenHash, now);
+    return session ? this.usersById.get(session.userId) : undefined;
+  }
+
+  private liveSession(tokenHash: string, now: Date): Session | undefined {
     const session = this.sessions.get(tokenHash);
     if (!session) return undefined;
     if (session.expiresAt <= now) {
@@ -34,11 +44,6 @@ export class MemoryAuthStorage implements AuthStorage {
       return undefined;
     }
     return session;
-  }
-
-  async findSessionUser(tokenHash: string, now: Date): Promise<User | undefined> {
-    const session = await this.findSession(tokenHash, now);
-    return session ? this.usersById.get(session.userId) : undefined;
   }
 
   async deleteSession(tokenHash: string): Promise<void> {

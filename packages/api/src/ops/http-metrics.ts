@@ -4,10 +4,11 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import { bearerToken } from '../auth/authentication.js';
 import { sendError } from '../http/api-error.js';
 import type { TaskStore } from '../tasks/task-store.js';
+import { RequestMetrics } from './request-metrics.js';
 
 export interface HttpMetricsOptions {
   registry: Registry;
@@ -27,18 +28,13 @@ function fromLoopback(request: FastifyRequest): boolean {
 }
 
 export const httpMetrics: FastifyPluginAsyncTypebox<HttpMetricsOptions> = async (app, { registry, store, token }) => {
-  const requests = new Counter({
-    name: 'conveyor_http_requests_total',
-    help: 'HTTP requests by route, method and status code',
-    labelNames: ['route', 'method', 'status_code'],
-    registers: [registry],
-  });
-  const latency = new Histogram({
-    name: 'conveyor_http_request_duration_seconds',
-    help: 'HTTP request latency by route and method',
-    labelNames: ['route', 'method'],
+  const requests = new RequestMetrics({
+    registry,
+    counterName: 'conveyor_http_requests_total',
+    counterHelp: 'HTTP requests by route, method and status code',
+    histogramName: 'conveyor_http_request_duration_seconds',
+    histogramHelp: 'HTTP request latency by route and method',
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [registry],
   });
   new Gauge({
     name: 'conveyor_tasks',
@@ -52,10 +48,15 @@ export const httpMetrics: FastifyPluginAsyncTypebox<HttpMetricsOptions> = async 
   });
 
   // Hooks on the root instance (see app.ts: this plugin is wrapped so they see every route).
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    requests.inc({ route, method: request.method, status_code: reply.statusCode });
-    latency.observe({ route, method: request.method }, reply.elapsedTime / 1000);
+  // A callback hook, not an async one: it does not wait for anything, and a promise a request is not free.
+  app.addHook('onResponse', (request, reply, done) => {
+    requests.record(
+      request.routeOptions.url ?? 'unmatched',
+      request.method,
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
+    done();
   });
 
   app.get(

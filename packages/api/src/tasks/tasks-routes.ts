@@ -13,7 +13,7 @@ import {
   TaskRequestSchema,
 } from '@conveyor/shared';
 import multipart from '@fastify/multipart';
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { errorResponse, sendError, sendFieldError } from '../http/api-error.js';
@@ -58,11 +58,6 @@ const tooManyWaiters = errorResponse(
 
 export const tasksRoutes: FastifyPluginAsyncTypebox<TasksRoutesOptions> = async (app, { tasks, waiters, limits }) => {
   const imageLimits = limits.image;
-  // Multipart for curl and HTML forms: the image as a file part, `filter` as a JSON (or plain name) field.
-  await app.register(multipart, {
-    attachFieldsToBody: 'keyValues',
-    limits: { fileSize: imageLimits.maxBytes, files: 1, fields: 16, fieldSize: 1024 * 1024 },
-  });
   /** A malformed id, an unknown one and another user's task all look the same: not found. */
   const findOwnedTask = (taskId: string, ownerId: string) =>
     isTaskId(taskId) ? tasks.getOwned(taskId, ownerId) : Promise.resolve(undefined);
@@ -71,15 +66,25 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<TasksRoutesOptions> = async 
    * The task, after waiting up to `waitSeconds` for it to be final. Undefined when not found; the reply is
    * already sent (429) when the waiter bound is reached. A client that goes away ends its wait.
    */
-  async function readAfterWait(
+  function readAfterWait(
     taskId: string,
     waitSeconds: number | undefined,
     request: FastifyRequest,
     reply: FastifyReply,
   ): Promise<TaskRecord | undefined | 'sent'> {
-    const read = () => findOwnedTask(taskId, request.account.id);
     const waitMs = (waitSeconds ?? 0) * 1000;
-    if (waitMs === 0) return read();
+    // A plain poll (the common case) is the store's promise itself: no async wrapper, and no closure (which
+    // tsx, as the benches run it, names with a defineProperty each time).
+    if (waitMs === 0) return findOwnedTask(taskId, request.account.id);
+    return readAfterLongPoll(() => findOwnedTask(taskId, request.account.id), waitMs, request, reply);
+  }
+
+  async function readAfterLongPoll(
+    read: () => Promise<TaskRecord | undefined>,
+    waitMs: number,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<TaskRecord | undefined | 'sent'> {
     const gone = new AbortController();
     const onClose = () => {
       if (!reply.raw.writableEnded) gone.abort();
@@ -106,80 +111,128 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<TasksRoutesOptions> = async 
     }
   }
 
-  // JSON bodies carry the image as base64 (4/3 of its bytes) plus the rest of the task.
-  const bodyLimit = Math.ceil((imageLimits.maxBytes * 4) / 3) + 2 * 1024 * 1024;
+  // The routes that take a body, in a scope of their own with multipart (curl and HTML forms: the image as a
+  // file part, `filter` as a JSON or plain name field). Its hooks, three async ones and a listener, run on
+  // every route of the scope it is registered in: outside it, GET /status (polled) and the other reads skip them.
+  await app.register(async (scope) => {
+    const bodies = scope.withTypeProvider<TypeBoxTypeProvider>();
+    await bodies.register(multipart, {
+      attachFieldsToBody: 'keyValues',
+      limits: { fileSize: imageLimits.maxBytes, files: 1, fields: 16, fieldSize: 1024 * 1024 },
+    });
 
-  app.post(
-    '/task',
-    {
-      bodyLimit,
-      // The body is checked by parseTaskBody (aliases, case-insensitive names, sizes in bytes, the PNG), which
-      // names the field at fault; the contract's schema, which a test holds to the same rules, documents it.
-      validatorCompiler: () => (data) => ({ value: data }),
-      schema: {
-        tags: ['tasks'],
-        summary: 'Submit a code or an image task',
-        description:
-          'JSON (`application/json`) or `multipart/form-data` with an `image` file part and a `filter` field. The kind follows from the fields (`code` or `image` + `filter`), or an explicit `type`.',
-        security,
-        body: TaskRequestSchema,
-        response: {
-          201: Type.Object(
-            { task_id: Type.String({ format: 'uuid' }) },
-            { examples: [{ task_id: '5f0c6a52-8d3e-4b8a-9f1e-0c2d7a9b4e61' }] },
-          ),
-          ...errorResponse(
-            'invalid task',
-            'invalid_field',
-            `sigma must be a number greater than ${SIGMA_BOUNDS.min} and at most ${SIGMA_BOUNDS.max}`,
-            'filter.parameters.sigma',
-          ),
-          ...unauthorized,
-          ...errorResponse(
-            'too large: the image (bytes, pixels), or its work over the image cost budget',
-            'too_large',
-            'image is over the cap of 10485760 bytes',
-            'image',
-          ),
-          ...errorResponse('neither JSON nor multipart', 'unsupported_media_type', 'Unsupported Media Type'),
-          ...errorResponse(
-            'the user has the most tasks in flight allowed; see Retry-After',
-            'too_many_tasks',
-            'you have 20 tasks in flight (queued or running), the most allowed: wait for one to finish',
-          ),
-          ...errorResponse(
-            'the queue did not take the task (unavailable, or full: queue_full); nothing was queued; see Retry-After',
-            'queue_unavailable',
-            'the task queue is unavailable',
-          ),
+    // JSON bodies carry the image as base64 (4/3 of its bytes) plus the rest of the task.
+    const bodyLimit = Math.ceil((imageLimits.maxBytes * 4) / 3) + 2 * 1024 * 1024;
+
+    bodies.post(
+      '/task',
+      {
+        bodyLimit,
+        // The body is checked by parseTaskBody (aliases, case-insensitive names, sizes in bytes, the PNG), which
+        // names the field at fault; the contract's schema, which a test holds to the same rules, documents it.
+        validatorCompiler: () => (data) => ({ value: data }),
+        schema: {
+          tags: ['tasks'],
+          summary: 'Submit a code or an image task',
+          description:
+            'JSON (`application/json`) or `multipart/form-data` with an `image` file part and a `filter` field. The kind follows from the fields (`code` or `image` + `filter`), or an explicit `type`.',
+          security,
+          body: TaskRequestSchema,
+          response: {
+            201: Type.Object(
+              { task_id: Type.String({ format: 'uuid' }) },
+              { examples: [{ task_id: '5f0c6a52-8d3e-4b8a-9f1e-0c2d7a9b4e61' }] },
+            ),
+            ...errorResponse(
+              'invalid task',
+              'invalid_field',
+              `sigma must be a number greater than ${SIGMA_BOUNDS.min} and at most ${SIGMA_BOUNDS.max}`,
+              'filter.parameters.sigma',
+            ),
+            ...unauthorized,
+            ...errorResponse(
+              'too large: the image (bytes, pixels), or its work over the image cost budget',
+              'too_large',
+              'image is over the cap of 10485760 bytes',
+              'image',
+            ),
+            ...errorResponse('neither JSON nor multipart', 'unsupported_media_type', 'Unsupported Media Type'),
+            ...errorResponse(
+              'the user has the most tasks in flight allowed; see Retry-After',
+              'too_many_tasks',
+              'you have 20 tasks in flight (queued or running), the most allowed: wait for one to finish',
+            ),
+            ...errorResponse(
+              'the queue did not take the task (unavailable, or full: queue_full); nothing was queued; see Retry-After',
+              'queue_unavailable',
+              'the task queue is unavailable',
+            ),
+          },
         },
       },
-    },
-    async (request, reply) => {
-      const task = parseTaskBody(request.body, limits);
-      if (isFieldError(task)) return sendFieldError(reply, task);
-      try {
-        const outcome = await tasks.create(request.account.id, task);
-        if (outcome.kind === 'too_many_in_flight') {
+      async (request, reply) => {
+        const task = parseTaskBody(request.body, limits);
+        if (isFieldError(task)) return sendFieldError(reply, task);
+        try {
+          const outcome = await tasks.create(request.account.id, task);
+          if (outcome.kind === 'too_many_in_flight') {
+            reply.header('Retry-After', String(RETRY_AFTER_SECONDS));
+            return sendError(
+              reply,
+              'too_many_tasks',
+              `you have ${outcome.max} tasks in flight (queued or running), the most allowed: wait for one to finish`,
+            );
+          }
+          reply.header('Location', `/status/${outcome.task.id}`);
+          return reply.code(201).send({ task_id: outcome.task.id });
+        } catch (error) {
+          if (!(error instanceof PublishError)) throw error;
           reply.header('Retry-After', String(RETRY_AFTER_SECONDS));
-          return sendError(
-            reply,
-            'too_many_tasks',
-            `you have ${outcome.max} tasks in flight (queued or running), the most allowed: wait for one to finish`,
-          );
+          if (error.queueFull) {
+            return sendError(reply, 'queue_full', 'the task queue is full: try again later (nothing was queued)');
+          }
+          return sendError(reply, 'queue_unavailable', `the task queue is unavailable: ${error.message}`);
         }
-        reply.header('Location', `/status/${outcome.task.id}`);
-        return reply.code(201).send({ task_id: outcome.task.id });
-      } catch (error) {
-        if (!(error instanceof PublishError)) throw error;
-        reply.header('Retry-After', String(RETRY_AFTER_SECONDS));
-        if (error.queueFull) {
-          return sendError(reply, 'queue_full', 'the task queue is full: try again later (nothing was queued)');
+      },
+    );
+
+    bodies.delete(
+      '/task/:task_id',
+      {
+        schema: {
+          tags: ['tasks'],
+          summary: 'Cancel a task',
+          description:
+            "The owner's task ends at once as `failed` with error code `cancelled` (see GET /result). A queued task never runs; a running code task's container is killed within a second; a running image task stops at its next filter step. Repeating it gives the same answer.",
+          security,
+          params: TaskIdParams,
+          response: {
+            200: Type.Ref('TaskStatus', { description: 'cancelled (now or before): status failed, stage done' }),
+            ...unauthorized,
+            ...notFound,
+            ...errorResponse(
+              'the task is already finished (ready, or failed otherwise): nothing to cancel',
+              'task_finished',
+              'the task is already ready: there is nothing to cancel',
+            ),
+          },
+        },
+      },
+      async (request, reply) => {
+        const { task_id } = request.params;
+        const outcome: CancelOutcome = isTaskId(task_id)
+          ? await tasks.cancel(task_id, request.account.id)
+          : { kind: 'not_found' };
+        if (outcome.kind === 'not_found') return sendError(reply, 'not_found', 'no such task');
+        if (outcome.kind === 'finished') {
+          const { status, error } = outcome.task;
+          const how = status === 'failed' && error ? `failed (${error.code})` : status;
+          return sendError(reply, 'task_finished', `the task is already ${how}: there is nothing to cancel`);
         }
-        return sendError(reply, 'queue_unavailable', `the task queue is unavailable: ${error.message}`);
-      }
-    },
-  );
+        return statusView(outcome.task);
+      },
+    );
+  });
 
   app.get(
     '/status/:task_id',
@@ -237,43 +290,6 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<TasksRoutesOptions> = async 
         return reply.type('image/png').send(Buffer.from(task.result, 'base64'));
       }
       return resultView(task);
-    },
-  );
-
-  app.delete(
-    '/task/:task_id',
-    {
-      schema: {
-        tags: ['tasks'],
-        summary: 'Cancel a task',
-        description:
-          "The owner's task ends at once as `failed` with error code `cancelled` (see GET /result). A queued task never runs; a running code task's container is killed within a second; a running image task stops at its next filter step. Repeating it gives the same answer.",
-        security,
-        params: TaskIdParams,
-        response: {
-          200: Type.Ref('TaskStatus', { description: 'cancelled (now or before): status failed, stage done' }),
-          ...unauthorized,
-          ...notFound,
-          ...errorResponse(
-            'the task is already finished (ready, or failed otherwise): nothing to cancel',
-            'task_finished',
-            'the task is already ready: there is nothing to cancel',
-          ),
-        },
-      },
-    },
-    async (request, reply) => {
-      const { task_id } = request.params;
-      const outcome: CancelOutcome = isTaskId(task_id)
-        ? await tasks.cancel(task_id, request.account.id)
-        : { kind: 'not_found' };
-      if (outcome.kind === 'not_found') return sendError(reply, 'not_found', 'no such task');
-      if (outcome.kind === 'finished') {
-        const { status, error } = outcome.task;
-        const how = status === 'failed' && error ? `failed (${error.code})` : status;
-        return sendError(reply, 'task_finished', `the task is already ${how}: there is nothing to cancel`);
-      }
-      return statusView(outcome.task);
     },
   );
 
