@@ -57,5 +57,5 @@ export function readPlan(input: Buffer): { env: Record<string, string>; argv: st
 
 /** The end mark of the task whose plan the host wrote on the supervisor's stdin. */
 export function endMarkOf(input: Buffer): string {
-  return endMark(readPlan(input).env.END_NONCE ?? '').toString('latin1');
+  return readPlan(input).env.END_MARK ?? '';
 }

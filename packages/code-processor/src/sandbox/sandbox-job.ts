@@ -155,10 +155,9 @@ export class SandboxJob {
     this.completed = new Promise<void>((resolve) => {
       this.markComplete = resolve;
     });
-    const endNonce = newEndNonce();
-    this.endMark = endMark(endNonce);
+    this.endMark = endMark(newEndNonce());
     this.supervisor = supervisorInvocation({
-      endNonce,
+      endMark: this.endMark,
       files: [{ name: translator.sourceFile, bytes: Buffer.from(input.code, 'utf8') }, ...files],
       mode: judge ? 'judge' : 'stream',
       runs: judge

@@ -76,7 +76,7 @@ export class SandboxOutput {
   private readonly framesSeen: TestFrame[] = [];
   private readonly ends: Record<OutputStream, StreamEnd>;
 
-  /** `endMark`: the task's end mark (endMark() of its plan's nonce). */
+  /** `endMark`: the task's end mark (the plan's, endMark() of a fresh nonce). */
   constructor(
     private readonly limitBytes: number,
     private readonly endMark: Buffer,

@@ -38,11 +38,11 @@
  *   is the program's alone (Docker copies the two streams independently, so their order is not kept).
  * - the end: once nothing more will run (the run or the last test ended, or the compile failed), the
  *   supervisor kills and reaps every other process, then writes the end mark `\x1econveyor-end <nonce>\n`
- *   last on both streams (on stdout in the same write as the trailer). The nonce is the plan's END_NONCE, a
- *   fresh random word per task that the supervisor keeps out of every child's environment. So the host
- *   knows the result is whole the moment both marks came, without waiting for Docker to report the exit (about
- *   a tenth of a second later), and a program cannot fake the end: it never sees the nonce, and nothing it
- *   wrote can follow the mark. A trailer counts only when the end mark follows it.
+ *   last on both streams (on stdout in the same write as the trailer). The mark is the plan's END_MARK; its
+ *   nonce is a fresh random word per task, and the supervisor keeps the mark out of every child's
+ *   environment. So the host knows the result is whole the moment both marks came, without waiting for Docker
+ *   to report the exit (about a tenth of a second later), and a program cannot fake the end: it never sees
+ *   the nonce, and nothing it wrote can follow the mark. A trailer counts only when the end mark follows it.
  *
  * The supervisor measures and enforces the compile and run time limits itself (on the kernel's uptime
  * clock, which a paused or slow host does not skew), so a verdict comes from what happened to the program,
@@ -61,7 +61,7 @@ import { randomBytes } from 'node:crypto';
 export const PRELUDE_MARK = '\x1eprelude ';
 export const TRAILER_PREFIX = '\x1econveyor-exit ';
 export const TEST_FRAME_MARK = '\x1etest ';
-export const END_MARK_PREFIX = '\x1econveyor-end ';
+const END_MARK_PREFIX = '\x1econveyor-end ';
 export const TRAILER_DIGITS = 10;
 /** `<status> <timeMs> <timedOut> <cpuMs> <memoryKb> <oom>`: four fields of TRAILER_DIGITS, two digits, spaces. */
 export const TRAILER_BODY_BYTES = 4 * TRAILER_DIGITS + 2 + 5;
@@ -110,7 +110,7 @@ sub now_ms {
 }
 # Set once the plan has arrived: the task's total time counts from then, not from the container's start.
 my $deadline_all;
-# The end mark, from the plan's nonce; never in %ENV, so no child can learn it.
+# The end mark, from the plan; never in %ENV, so no child can learn it.
 my $end_mark;
 # Nothing more runs: every other process is killed and reaped (so none can write after the mark), then the
 # last words, and the end mark on both streams.
@@ -240,10 +240,10 @@ sub fresh_run_dir {
   my ($env_count, @words) = split /\0/, read_exact($length + 0), -1;
   for (1 .. $env_count) {
     my ($name, $value) = split /=/, shift(@words), 2;
-    if ($name eq 'END_NONCE') { $end_mark = "\x1econveyor-end $value\n" } else { $ENV{$name} = $value }
+    if ($name eq 'END_MARK') { $end_mark = $value } else { $ENV{$name} = $value }
   }
   @ARGV = @words;
-  fail("the plan has no end nonce") unless defined $end_mark;
+  fail("the plan has no end mark") unless defined $end_mark;
 }
 $deadline_all = now_ms() + $ENV{TOTAL_MS};
 chdir($ENV{WORK_DIR}) or fail("cannot enter $ENV{WORK_DIR}: $!");
@@ -331,8 +331,8 @@ export interface SupervisorPlan {
   gate: boolean;
   /** Judge mode: after each test the host says whether to go on (stop_on_failure). */
   stopGate: boolean;
-  /** The end mark's nonce: fresh and unguessable for each task (newEndNonce()). */
-  endNonce: string;
+  /** The task's end mark: endMark() of a fresh, unguessable nonce (newEndNonce()). */
+  endMark: Buffer;
 }
 
 /** A nonce for one task's end mark: 128 random bits, as hex (no space, NUL or newline). */
@@ -378,7 +378,8 @@ export function supervisorInvocation(plan: SupervisorPlan): SupervisorInvocation
     `COMPILE_MS=${plan.compileTimeMs}`,
     `RUN_MS=${plan.runTimeMs}`,
     `TOTAL_MS=${plan.totalTimeMs}`,
-    `END_NONCE=${plan.endNonce}`,
+    // The whole mark, so that its format is written here alone (endMark()); the supervisor keeps it from %ENV.
+    `END_MARK=${plan.endMark.toString('latin1')}`,
   ];
   const words = [String(env.length), ...env, String(compile.length), ...compile, ...plan.run];
   if (words.some((word) => word.includes('\0'))) throw new Error('a sandbox plan word holds a NUL byte');
