@@ -12,31 +12,18 @@
  * would not repeat exactly.
  */
 import type { FilterStep, PngHeader } from '@conveyor/shared';
-import sharp from 'sharp';
-import type { DecodeSteps } from './decode-steps.js';
-import { type DecodeOptions, invalidImage, PNG_ENCODE_OPTIONS } from './png-codec.js';
 
 /** Photographs compress to 30-60% of their samples as PNG; smooth pictures and graphics to a few percent. */
 export const ONE_PASS_MAX_RATIO = 1 / 8;
 /** PNG colour types 2 (RGB) and 6 (RGBA). */
 const TRUECOLOUR = new Set([2, 6]);
 
-/** Whether the task's PNG goes through filterPngInOnePass: `rest` is what is left of the chain after DecodeSteps. */
+/**
+ * Whether the task's PNG goes through filterPngInOnePass (png-codec.ts): `rest` is what is left of the chain
+ * after DecodeSteps.
+ */
 export function inOnePass(header: PngHeader, pngBytes: number, rest: readonly FilterStep[]): boolean {
   if (rest.length > 0 || header.bitDepth !== 8 || !TRUECOLOUR.has(header.colorType)) return false;
   const samples = header.width * header.height * (header.colorType === 6 ? 4 : 3);
   return pngBytes <= samples * ONE_PASS_MAX_RATIO;
-}
-
-/** The PNG with `steps` applied, in one libvips pipeline; InvalidImageError as decodePng. */
-export async function filterPngInOnePass(bytes: Uint8Array, options: DecodeOptions & { steps: DecodeSteps }) {
-  const image = sharp(bytes, { limitInputPixels: options.maxPixels, failOn: 'error', sequentialRead: true });
-  if (options.steps.negate) image.negate({ alpha: false });
-  if (options.steps.flipX) image.flop();
-  if (options.steps.flipY) image.flip();
-  try {
-    return await image.toColourspace('srgb').png(PNG_ENCODE_OPTIONS).toBuffer();
-  } catch (error) {
-    throw invalidImage(error, options.maxPixels);
-  }
 }

@@ -1,8 +1,9 @@
 /**
  * PNG in and out through sharp (libvips): decoding to the 8-bit samples the filters work on, and encoding
- * them back. Only this module and the sharp settings know about sharp.
+ * them back, or PNG to PNG in one pipeline for the filters libvips applies while it reads (one-pass.ts).
+ * Only this module and the sharp settings know about sharp.
  */
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import type { DecodeSteps } from './decode-steps.js';
 import { encodeIfNoisy, noisyPngAvailable } from './noisy-png.js';
 import type { RawImage } from './raw-image.js';
@@ -48,11 +49,7 @@ export async function decodePng(bytes: Uint8Array, options: DecodeOptions): Prom
     // and narrowed to grey+alpha here. 16-bit samples are read as they are and brought down to 8 bits by
     // their high byte, as Go's image/png + imaging do (libvips' own conversion rounds instead).
     const colourspace = grey && !metadata.hasAlpha ? (wide ? 'grey16' : 'b-w') : wide ? 'rgb16' : 'srgb';
-    const steps = options.steps;
-    if (steps?.negate) input.negate({ alpha: false });
-    if (steps?.flipX) input.flop();
-    if (steps?.flipY) input.flip();
-    const { data, info } = await input
+    const { data, info } = await withDecodeSteps(input, options.steps)
       .toColourspace(colourspace)
       .raw({ depth: wide ? 'ushort' : 'uchar' })
       .toBuffer({ resolveWithObject: true });
@@ -68,8 +65,29 @@ export async function decodePng(bytes: Uint8Array, options: DecodeOptions): Prom
   }
 }
 
+/**
+ * The PNG with `steps` applied, in one libvips pipeline, PNG to PNG (when it is taken: one-pass.ts);
+ * InvalidImageError as decodePng.
+ */
+export async function filterPngInOnePass(bytes: Uint8Array, options: DecodeOptions & { steps: DecodeSteps }) {
+  const image = sharp(bytes, { limitInputPixels: options.maxPixels, failOn: 'error', sequentialRead: true });
+  try {
+    return await withDecodeSteps(image, options.steps).toColourspace('srgb').png(PNG_ENCODE_OPTIONS).toBuffer();
+  } catch (error) {
+    throw invalidImage(error, options.maxPixels);
+  }
+}
+
+/** `image` with Negative / FlipX / FlipY applied as libvips reads it (decode-steps.ts says why they are exact). */
+function withDecodeSteps(image: Sharp, steps: DecodeSteps | undefined): Sharp {
+  if (steps?.negate) image.negate({ alpha: false });
+  if (steps?.flipX) image.flop();
+  if (steps?.flipY) image.flip();
+  return image;
+}
+
 /** A failure of libvips reading the input, as the InvalidImageError it is. */
-export function invalidImage(error: unknown, maxPixels: number): InvalidImageError {
+function invalidImage(error: unknown, maxPixels: number): InvalidImageError {
   if (error instanceof InvalidImageError) return error;
   const detail = describeSharpError(error);
   if (/exceeds pixel limit/i.test(detail)) {

@@ -19,8 +19,8 @@ import {
 import { applyFilters } from './apply-filters.js';
 import { splitDecodeSteps } from './decode-steps.js';
 import { FilterPool } from './filter-pool.js';
-import { filterPngInOnePass, inOnePass } from './one-pass.js';
-import { decodePng, encodePng, InvalidImageError } from './png-codec.js';
+import { inOnePass } from './one-pass.js';
+import { decodePng, encodePng, filterPngInOnePass, InvalidImageError } from './png-codec.js';
 
 export interface ImageTaskOptions extends ImageLimits {
   /**
@@ -68,35 +68,25 @@ export function createImageTaskHandler(options: ImageTaskOptions): ImageTaskHand
     // Negative and the flips at the head of the chain are done by libvips while it decodes (decode-steps.ts).
     const { decode, rest } = splitDecodeSteps(steps);
     try {
+      let png: Buffer;
       if (inOnePass(header, bytes.length, rest)) {
-        let png: Buffer;
-        try {
-          png = await filterPngInOnePass(bytes, { maxPixels: options.maxPixels, steps: decode });
-        } catch (error) {
-          if (error instanceof InvalidImageError) return failed('invalid_image', error.message);
-          throw error;
-        }
-        if (pastDeadline()) throw new Error('past the deadline');
-        return { status: 'ready', result: png.toString('base64') };
+        png = await filterPngInOnePass(bytes, { maxPixels: options.maxPixels, steps: decode });
+      } else {
+        const decoded = await decodePng(bytes, { maxPixels: options.maxPixels, steps: decode });
+        signal.throwIfAborted();
+        const filtered =
+          rest.length === 0
+            ? decoded
+            : pool
+              ? await pool.run(decoded, rest, signal)
+              : applyFilters(decoded, rest, signal, pastDeadline);
+        png = await encodePng(filtered);
       }
-      let decoded: Awaited<ReturnType<typeof decodePng>>;
-      try {
-        decoded = await decodePng(bytes, { maxPixels: options.maxPixels, steps: decode });
-      } catch (error) {
-        if (error instanceof InvalidImageError) return failed('invalid_image', error.message);
-        throw error;
-      }
-      signal.throwIfAborted();
-      const filtered =
-        rest.length === 0
-          ? decoded
-          : pool
-            ? await pool.run(decoded, rest, signal)
-            : applyFilters(decoded, rest, signal, pastDeadline);
-      const png = await encodePng(filtered);
       if (pastDeadline()) throw new Error('past the deadline');
       return { status: 'ready', result: png.toString('base64') };
     } catch (error) {
+      // Only reading the PNG throws this (decodePng, filterPngInOnePass): the input's fault, whatever the time.
+      if (error instanceof InvalidImageError) return failed('invalid_image', error.message);
       // The deadline is the task's own verdict; a shutdown (context.signal) is not, and goes back to the queue.
       if (!context.signal.aborted && (deadline?.aborted || pastDeadline())) {
         return failed('time_limit', `the image task took longer than its deadline of ${options.deadlineMs} ms`);

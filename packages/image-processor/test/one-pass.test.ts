@@ -15,7 +15,8 @@ import {
   PNG_ENCODE_OPTIONS,
   splitDecodeSteps,
 } from '../src/index.js';
-import { filterPngInOnePass, inOnePass } from '../src/one-pass.js';
+import { inOnePass } from '../src/one-pass.js';
+import { filterPngInOnePass } from '../src/png-codec.js';
 import { makePng } from './png-samples.js';
 import { taskContext } from './task-context.js';
 
