@@ -9,6 +9,7 @@ import { CommitClient, createInProcessTaskQueue, queueMetrics, Worker } from '@c
 import { Registry } from 'prom-client';
 import { FakeCommitApi } from './support/fake-commit-api.js';
 import { testLog } from './support/queue-fixture.js';
+import { settledCount } from './support/settled.js';
 import { codeMessage } from './support/task-messages.js';
 import { waitUntil } from './support/wait.js';
 
@@ -31,10 +32,7 @@ async function holdFixture(retryForMs: number) {
       return { status: 'ready', result: { verdict: 'ok', stdout: message.task_id } };
     },
   });
-  const settled = async (decision: string) => {
-    const metric = await registry.getSingleMetric('conveyor_messages_settled_total')!.get();
-    return metric.values.find((v) => v.labels.decision === decision)?.value ?? 0;
-  };
+  const settled = (decision: string) => settledCount(registry, decision);
   return {
     api,
     queue,

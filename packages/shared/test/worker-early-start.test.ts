@@ -19,6 +19,7 @@ import {
 import { Registry } from 'prom-client';
 import { FakeCommitApi } from './support/fake-commit-api.js';
 import { testLog } from './support/queue-fixture.js';
+import { settledCount } from './support/settled.js';
 import { codeMessage } from './support/task-messages.js';
 import { waitUntil } from './support/wait.js';
 
@@ -57,10 +58,7 @@ async function fixture(startsBeforeRunning: boolean, body?: (context: TaskContex
     committer: new CommitClient({ apiUrl: api.url, retryForMs: 2000, baseDelayMs: 150, maxDelayMs: 150 }),
     handler,
   });
-  const settled = async (decision: string) => {
-    const metric = await registry.getSingleMetric('conveyor_messages_settled_total')!.get();
-    return metric.values.find((v) => v.labels.decision === decision)?.value ?? 0;
-  };
+  const settled = (decision: string) => settledCount(registry, decision);
   return {
     api,
     queue,
