@@ -15,7 +15,7 @@ export async function benchUserHeaders(base: string): Promise<{ 'content-type': 
  */
 export async function longPoll(base: string, headers: Record<string, string>, path: string): Promise<Response> {
   for (;;) {
-    const res = await fetch(`${base}${path}${path.includes('?') ? '&' : '?'}wait=30`, { headers });
+    const res = await fetch(`${base}${path}?wait=30`, { headers });
     if (res.status !== 202) return res;
     await res.arrayBuffer();
   }
