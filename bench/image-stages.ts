@@ -15,7 +15,7 @@
  * its own connection that runs the same steps as the image-processor's handler, timing each.
  *
  * Alongside, in the same runs, the stack as deployed: the API and the image-processor as their own processes
- * (each package's src/main.ts, their own queue prefix), and a client that posts the task and long-polls
+ * (each package's compiled main.js, as its image runs it, their own queue prefix), and a client that posts the task and long-polls
  * GET /result?wait=30 for it, as a client that wants the result soonest does. Its end to end is what the
  * issue's target is about; the stand-in's stages say where that time goes.
  *
@@ -56,7 +56,7 @@ import sharp, { type Sharp } from 'sharp';
 import { parseTaskBody } from '../packages/api/src/tasks/task-intake.js';
 import { type Figure, startBenchReport } from './bench-report.js';
 import { benchUserHeaders } from './bench-user.js';
-import { startService, stopService, TSX } from './service-process.js';
+import { deployedEntry, startService, stopService } from './service-process.js';
 
 const RUNS = Number(process.argv[2] ?? 15);
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -182,15 +182,14 @@ async function startDeployed(label: string, tree: string, storeIndex: number): P
   const port = await freePort();
   const stackBase = `http://127.0.0.1:${port}`;
   const stackEnv = { AMQP_URL, QUEUE_PREFIX: stackPrefix, LOG_LEVEL: 'warn', LOG_PRETTY: '0', ...storeEnv(storeIndex) };
-  const at = (path: string) => join(tree, path);
   const stackApi = await startService(
-    [...TSX, at('packages/api/src/main.ts')],
+    deployedEntry(tree, 'api'),
     { ...stackEnv, PORT: String(port), BCRYPT_COST: '4' },
     join(logDir, `${label}-api.log`),
     `${stackBase}/healthz`,
   );
   const stackWorker = await startService(
-    [...TSX, at('packages/image-processor/src/main.ts')],
+    deployedEntry(tree, 'image-processor'),
     { ...stackEnv, API_URL: stackBase, HEALTH_PORT: '-1' },
     join(logDir, `${label}-image-processor.log`),
   );

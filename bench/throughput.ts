@@ -17,7 +17,7 @@ import { createLogger, createRabbitTaskQueue } from '@conveyor/shared';
 import { startBenchReport } from './bench-report.js';
 import { benchUserHeaders } from './bench-user.js';
 import { dockerChurn } from './docker-churn.js';
-import { rssMb, startService, stopService, TSX } from './service-process.js';
+import { deployedEntry, rssMb, startService, stopService } from './service-process.js';
 
 const TASKS = Number(process.argv[2] ?? 200);
 const SANDBOXES = 2;
@@ -40,7 +40,7 @@ async function run(processes: number, pool: boolean): Promise<Run> {
   const env = { AMQP_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', LOG_PRETTY: '0' };
   const base = `http://127.0.0.1:${API_PORT}`;
   const api = await startService(
-    [...TSX, 'packages/api/src/main.ts'],
+    deployedEntry(process.cwd(), 'api'),
     // The bench is one client address with TASKS connections at once: no per-address cap (its default, 64,
     // refused the rest, which is why earlier runs could not go past 40 tasks).
     {
@@ -59,7 +59,7 @@ async function run(processes: number, pool: boolean): Promise<Run> {
     for (let i = 0; i < processes; i++) {
       workers.push(
         await startService(
-          [...TSX, 'packages/code-processor/src/main.ts'],
+          deployedEntry(process.cwd(), 'code-processor'),
           {
             ...env,
             API_URL: base,
