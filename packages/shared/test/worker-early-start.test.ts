@@ -73,9 +73,12 @@ async function fixture(startsBeforeRunning: boolean, body?: (context: TaskContex
   };
 }
 
+/** Longer than the worker's running-report delay: a handler still at work when `running` is reported. */
+const pastTheDelay = () => new Promise<void>((resolve) => setTimeout(resolve, 300));
+
 for (const early of [true, false]) {
   test(`a handler ${early ? 'with' : 'without'} startsBeforeRunning starts ${early ? 'before' : 'after'} its running commit is answered`, async () => {
-    const f = await fixture(early);
+    const f = await fixture(early, pastTheDelay);
     try {
       const message = codeMessage();
       f.api.register(message);
@@ -92,6 +95,41 @@ for (const early of [true, false]) {
     }
   });
 }
+
+/**
+ * One quick task through a worker whose handler starts early, acked; `cancelled`: the task is made final at
+ * the API before the delivery, with no broadcast for the worker to hear. The commits sent for it.
+ */
+async function quickTask(cancelled: boolean) {
+  const f = await fixture(true);
+  try {
+    const message = codeMessage();
+    f.api.register(message);
+    if (cancelled) f.api.cancel(message.task_id);
+    f.worker.run();
+    await f.queue.publisher.publish(message);
+    await waitUntil(async () => (await f.settled('ack')) === 1, 'the delivery is acked');
+    assert.equal(f.runs.length, 1);
+    return {
+      sent: f.api.commits.filter((c) => c.task_id === message.task_id).map((c) => c.status),
+      status: f.api.statusOf(message.task_id),
+    };
+  } finally {
+    await f.close();
+  }
+}
+
+test('started early, a handler that ends within the running-report delay has its result committed alone', async () => {
+  const { sent, status } = await quickTask(false);
+  assert.deepEqual(sent, ['ready'], 'no running commit: the result was the first thing to say');
+  assert.equal(status, 'ready');
+});
+
+test('ended within the delay, a result for a task cancelled meanwhile is refused and the delivery acked', async () => {
+  const { sent, status } = await quickTask(true);
+  assert.deepEqual(sent, ['ready'], 'the result was sent, and refused');
+  assert.notEqual(status, 'ready', 'the cancel stands');
+});
 
 test('started early, a task found final at its running commit is stopped and its result never committed', async () => {
   const f = await fixture(

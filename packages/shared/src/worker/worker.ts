@@ -1,6 +1,7 @@
 /**
  * The worker runtime both processors share: consumes one task type, reports `running`, runs the processor's
- * TaskHandler (alongside that report when the handler has no outside effects: `startsBeforeRunning`), commits
+ * TaskHandler (alongside that report when the handler has no outside effects: `startsBeforeRunning`; such a
+ * handler that ends within RUNNING_REPORT_DELAY_MS has its outcome committed with no report before it), commits
  * the outcome once `running` is taken, and acks only once the final commit is recorded. Every delivery ends in
  * one decision (ack, requeue, dead-letter) chosen so that a task is never lost, never finished twice with
  * different results, and never loops forever (the queue's delivery limit ends repeated failures).
@@ -51,6 +52,14 @@ type CommitResult = CommitAnswer | { kind: 'unavailable'; message: string };
 const ALREADY_FINAL: Settlement = { decision: 'ack', outcome: 'already_final' };
 /** Its owner cancelled the task (final at the API already): the work stopped, or never started. */
 const CANCELLED: Settlement = { decision: 'ack', outcome: 'cancelled' };
+
+/**
+ * How long a handler started early (`startsBeforeRunning`) works before its `running` report is sent. One that
+ * ends sooner has its outcome committed alone: a stage of a few dozen milliseconds is one no client sees, and
+ * the report's round trip competes with the work for the CPU (on the image path: about 3 ms of the worker's
+ * CPU a task, bench/image-stages.ts). Long enough for a typical filter chain, short next to a poll's interval.
+ */
+const RUNNING_REPORT_DELAY_MS = 100;
 
 /** How many cancels, and for how long, a worker remembers for deliveries that have not reached their handler. */
 const RECENT_CANCELS = { max: 1000, ttlMs: 5 * 60_000 };
@@ -281,6 +290,11 @@ export class Worker {
       notTaken.abort(new Error('the running commit was not taken'));
       await early; // never rejects: a delivery's handler does not outlive its settlement
     };
+    const quick = early && (await endedWithin(early, RUNNING_REPORT_DELAY_MS));
+    // Cancelled or closing meanwhile: the path below, whose running commit finds the task final or requeues.
+    if (quick?.ok && !cancelled.aborted && !this.abandon.signal.aborted) {
+      return this.commitOutcome(message, quick.outcome, log);
+    }
     const running = await this.commit(message, { task_id: message.task_id, status: 'running' }, log);
     const final = running.kind === 'accepted' && (running.taskStatus === 'ready' || running.taskStatus === 'failed');
     if (running.kind !== 'accepted' || final) {
@@ -304,18 +318,24 @@ export class Worker {
       log.warn({ err: ran.error }, 'task handler failed; returning the task to the queue');
       return { decision: 'requeue', outcome: 'handler_error' };
     }
-    const outcome = ran.outcome;
     // Whatever the handler made of it, the task is final at the API already: its result could only be refused.
     if (cancelled.aborted) return this.stoppedByCancel(message, 'while running', log);
     if (this.abandon.signal.aborted) return { decision: 'requeue', outcome: 'abandoned' };
+    return this.commitOutcome(message, ran.outcome, log);
+  }
 
+  /**
+   * Commits the handler's outcome; a result the API refuses (too large, malformed) is reported as the task's
+   * failure instead, so the task ends. A conflict means another delivery's final commit came first: it stands.
+   */
+  private async commitOutcome(message: TaskMessage, outcome: TaskOutcome, log: Logger): Promise<Settlement> {
     const request: CommitRequest =
       outcome.status === 'ready'
         ? { task_id: message.task_id, status: 'ready', result: outcome.result as CommitRequest['result'] }
         : { task_id: message.task_id, status: 'failed', error: outcome.error };
     const answer = await this.commit(message, request, log);
     if (answer.kind === 'accepted') log.info({ status: outcome.status }, 'task finished');
-    // Another delivery committed a different final result first; the first one stands.
+    // Another final outcome came first (another delivery's, or a cancel): the first one stands.
     if (answer.kind === 'conflict') log.warn({ problem: answer.message }, 'the API already holds another final result');
     if (answer.kind === 'refused') {
       // The API will not take this result (too large, malformed): report that instead, so the task ends.
@@ -456,4 +476,17 @@ function assertOutcome(outcome: unknown): asserts outcome is TaskOutcome {
     return;
   }
   throw new Error(`the task handler returned an invalid outcome: ${JSON.stringify(outcome)?.slice(0, 200)}`);
+}
+
+/** The handler's result if it has ended within `ms`, else undefined (it goes on running). */
+async function endedWithin<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, ms, undefined);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
