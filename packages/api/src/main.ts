@@ -1,6 +1,11 @@
 /** The API service on its own: configuration, logger, queue, server, signals. Only wiring lives here. */
-import { createLogger, exitOnSignals, exitOnStartupError, openTaskQueue } from '@conveyor/shared';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import {
+  createLogger,
+  createServiceRegistry,
+  exitOnSignals,
+  exitOnStartupError,
+  openTaskQueue,
+} from '@conveyor/shared';
 import { readApiConfig } from './config.js';
 import { startApi } from './start-api.js';
 
@@ -11,8 +16,7 @@ try {
   exitOnStartupError('api', error);
 }
 const logger = createLogger({ service: 'api', level: config.logLevel });
-const registry = new Registry();
-collectDefaultMetrics({ register: registry });
+const registry = createServiceRegistry();
 const queue = openTaskQueue(config.queue, logger, registry, 'conveyor-api');
 if (queue.kind === 'in-process') {
   logger.warn("no workers share this process's in-process queue: set AMQP_URL, or run everything with `npm start`");

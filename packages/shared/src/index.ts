@@ -24,6 +24,7 @@ export * from './service/image-limit-settings.js';
 export * from './service/process-lifecycle.js';
 export * from './service/queue-settings.js';
 export * from './service/sandbox-limit-settings.js';
+export * from './service/service-registry.js';
 export * from './service/worker-main.js';
 export * from './service/worker-service.js';
 export * from './service/worker-settings.js';

@@ -4,11 +4,12 @@
  */
 
 import type { Logger } from 'pino';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { createLogger } from '../logger.js';
 import type { TaskQueue } from '../queue/task-queue.js';
 import { exitOnSignals, exitOnStartupError } from './process-lifecycle.js';
 import { openTaskQueue } from './queue-settings.js';
+import { createServiceRegistry } from './service-registry.js';
 import type { WorkerSettings } from './worker-settings.js';
 
 export interface WorkerMainOptions<C extends { worker: WorkerSettings }> {
@@ -37,8 +38,7 @@ export async function runWorkerMain<C extends { worker: WorkerSettings }>({
     exitOnStartupError(service, error);
   }
   const log = createLogger({ service, level: config.worker.logLevel });
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  const registry = createServiceRegistry();
   const queue = openTaskQueue(config.worker.queue, log, registry, `conveyor-${service}`);
   const running = await start({ config, queue, log, registry }).catch((error) => exitOnStartupError(service, error));
   exitOnSignals(log, [() => running.close(), () => queue.close()], config.worker.shutdownGraceMs + 10_000);
