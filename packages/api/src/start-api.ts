@@ -7,6 +7,7 @@ import { DeadLetterWorker, type Logger, TASK_TYPES, type TaskQueue } from '@conv
 import type { Registry } from 'prom-client';
 import { createApiServer } from './api-server.js';
 import type { ApiConfig } from './config.js';
+import { registerQueueDepthMetrics } from './ops/queue-depth-metrics.js';
 import { failDeadLetteredTask } from './tasks/dead-letter-failures.js';
 
 export interface StartApiOptions {
@@ -28,6 +29,7 @@ export async function startApi({ config, queue, logger, registry, readiness = {}
     registry,
     readiness,
   });
+  registerQueueDepthMetrics({ registry, depths: () => queue.depths(), log: logger });
   const deadLetters = TASK_TYPES.map(
     (type) =>
       new DeadLetterWorker({

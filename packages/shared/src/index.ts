@@ -31,6 +31,7 @@ export * from './service/worker-settings.js';
 export * from './settings/configuration-doc.js';
 export * from './settings/setting.js';
 export * from './settings/settings-table.js';
+export * from './within.js';
 export * from './worker/backoff.js';
 export * from './worker/commit-client.js';
 export * from './worker/dead-letter-worker.js';

@@ -15,7 +15,7 @@ import {
   decodeControlMessage,
   encodeControlMessage,
 } from '../queue/control-bus.js';
-import { confirmWithin } from './confirm-within.js';
+import { within } from '../within.js';
 import { DEFAULT_CONFIRM_TIMEOUT_MS } from './rabbit-task-publisher.js';
 import type { Topology } from './topology.js';
 
@@ -47,7 +47,7 @@ export function createRabbitControlBus(options: RabbitControlBusOptions): Rabbit
       { exchange: topology.controlExchange, routingKey: '', durable: false, contentType: 'application/json' },
       encodeControlMessage(message),
     );
-    await confirmWithin(
+    await within(
       sent,
       confirmTimeoutMs,
       () => new Error(`RabbitMQ did not confirm the control message within ${confirmTimeoutMs} ms`),

@@ -12,7 +12,7 @@ import type { QueueMetrics } from '../queue/queue-metrics.js';
 import type { TaskLane } from '../queue/task-lane.js';
 import { encodeTaskMessage, TASK_MESSAGE_CONTENT_TYPE } from '../queue/task-message-codec.js';
 import { PublishError, type TaskPublisher } from '../queue/task-publisher.js';
-import { confirmWithin } from './confirm-within.js';
+import { within } from '../within.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './message-size.js';
 import { queueDeclareParams } from './rabbit-topology.js';
 import type { Topology } from './topology.js';
@@ -89,7 +89,7 @@ export function createRabbitTaskPublisher(options: RabbitTaskPublisherOptions): 
       body,
     );
     try {
-      await confirmWithin(
+      await within(
         sent,
         confirmTimeoutMs,
         () => new PublishError(`RabbitMQ did not confirm the task message within ${confirmTimeoutMs} ms`),

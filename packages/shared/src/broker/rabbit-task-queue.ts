@@ -19,6 +19,7 @@ import type {
   Delivery,
   DeliveryDecision,
   DeliveryHandler,
+  QueueDepth,
   TaskConsumer,
   TaskQueue,
 } from '../queue/task-queue.js';
@@ -274,6 +275,25 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
     );
   }
 
+  /** A passive declare answers a queue's ready messages and consumers without changing it. */
+  const inspect = (queue: string) => connection.queueDeclare({ queue, passive: true });
+
+  async function depthOf(type: TaskType): Promise<QueueDepth> {
+    const [lanes, dead, parked] = await Promise.all([
+      Promise.all(TASK_LANES.map((lane) => inspect(topology.workQueue(type, lane)))),
+      inspect(topology.deadLetterQueue(type)),
+      inspect(topology.parkingQueue(type)),
+    ]);
+    return {
+      type,
+      waiting: lanes.reduce((sum, lane) => sum + lane.messageCount, 0),
+      deadLetters: dead.messageCount,
+      parked: parked.messageCount,
+      // A worker consumes every lane with a consumer of each: those of one lane are the workers.
+      consumers: lanes[0]!.consumerCount,
+    };
+  }
+
   return {
     kind: 'rabbitmq',
     connection,
@@ -283,6 +303,7 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
     control,
     consume,
     consumeDeadLetters,
+    depths: () => Promise.all(topology.types.map(depthOf)),
     isReady: () => connection.ready,
     declareTopology: async () => {
       await declared;

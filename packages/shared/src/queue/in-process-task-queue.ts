@@ -85,6 +85,10 @@ class MessageQueue {
     return lane ? this.lanes[lane].length : this.lanes.first.length + this.lanes.rest.length;
   }
 
+  get consumerCount(): number {
+    return this.consumers.length;
+  }
+
   addConsumer(handler: ConsumerState['handler'], prefetch: number): TaskConsumer {
     if (!Number.isInteger(prefetch) || prefetch < 1) throw new Error(`prefetch must be a positive integer`);
     const state: ConsumerState = { handler, prefetch, running: new Set(), closed: false };
@@ -286,6 +290,14 @@ export function createInProcessTaskQueue(options: InProcessTaskQueueOptions = {}
       );
     },
     isReady: () => !closed,
+    depths: async () =>
+      types.map((type) => ({
+        type,
+        waiting: queueOf(workQueues, type).depth(),
+        deadLetters: queueOf(deadQueues, type).depth(),
+        parked: queueOf(parkingQueues, type).depth(),
+        consumers: queueOf(workQueues, type).consumerCount,
+      })),
     depth: (type, which = 'work', lane) =>
       queueOf(which === 'work' ? workQueues : which === 'dead' ? deadQueues : parkingQueues, type).depth(lane),
     async close() {

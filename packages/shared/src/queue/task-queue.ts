@@ -57,6 +57,22 @@ export type DeliveryHandler<D extends Delivery = Delivery, R = DeliveryDecision>
  */
 export type DeadLetterDecision = 'ack' | 'requeue' | 'park';
 
+/**
+ * A task type's backlog, for /metrics and for whoever scales the workers: what waits in its queues (not yet
+ * delivered; a delivered, unsettled message is not counted) and how many workers consume its work.
+ */
+export interface QueueDepth {
+  type: TaskType;
+  /** Messages waiting in the work queue, both lanes. */
+  waiting: number;
+  /** Dead letters waiting for the API's dead-letter consumer to fail their tasks. */
+  deadLetters: number;
+  /** Dead letters nobody could act on, kept for operators (see DeadLetterDecision). */
+  parked: number;
+  /** Consumers of the work queue: one per worker process. */
+  consumers: number;
+}
+
 export interface ConsumeOptions {
   /**
    * How many handlers may run at once, over both lanes of a task consumer. A task consumer may hold up to
@@ -92,6 +108,8 @@ export interface TaskQueue {
     handler: DeliveryHandler<DeadLetter, DeadLetterDecision>,
     options?: ConsumeOptions,
   ): TaskConsumer;
+  /** Each task type's backlog and consumers (on RabbitMQ: a passive declare of each of its queues). */
+  depths(): Promise<QueueDepth[]>;
   /** Whether the queue is usable right now (the broker connection is up); for /readyz. */
   isReady(): boolean;
   /** Closes the publisher and the connection; close consumers first. */

@@ -359,6 +359,30 @@ export function queueContract(factory: QueueFixtureFactory): void {
     });
   });
 
+  describe('depths', () => {
+    it("counts each type's waiting messages over both lanes, its dead letters and its consumers", async () => {
+      const depthOf = async (type: 'code' | 'image') => (await queue.depths()).find((d) => d.type === type);
+      assert.deepEqual(await depthOf('code'), { type: 'code', waiting: 0, deadLetters: 0, parked: 0, consumers: 0 });
+      await queue.publisher.publish(codeMessage(), 'first');
+      for (let i = 0; i < 2; i++) await queue.publisher.publish(codeMessage());
+      await waitUntil(async () => (await depthOf('code'))?.waiting === 3, 'three messages wait');
+      // One consumer takes the messages one at a time: it dead-letters the first and holds the second.
+      const release = deferred<DeliveryDecision>();
+      let deliveries = 0;
+      const consumer = queue.consume('code', async () => (++deliveries === 1 ? 'dead_letter' : release.promise), {
+        prefetch: 1,
+      });
+      await waitUntil(async () => {
+        const depth = await depthOf('code');
+        return depth?.waiting === 1 && depth.deadLetters === 1 && depth.consumers === 1;
+      }, 'one message waits, one is dead, one is held, by one consumer');
+      assert.deepEqual(await depthOf('image'), { type: 'image', waiting: 0, deadLetters: 0, parked: 0, consumers: 0 });
+      release.resolve('ack');
+      await consumer.close();
+      await waitUntil(async () => (await depthOf('code'))?.consumers === 0, 'the consumer is gone');
+    });
+  });
+
   describe('worker runtime', () => {
     let api: FakeCommitApi;
     const workers: Worker[] = [];
