@@ -15,8 +15,8 @@
  * its own connection that runs the same steps as the image-processor's handler, timing each.
  *
  * Alongside, in the same runs, the stack as deployed: the API and the image-processor as their own processes
- * (each package's compiled main.js, as its image runs it, their own queue prefix), and a client that posts the task and long-polls
- * GET /result?wait=30 for it, as a client that wants the result soonest does. Its end to end is what the
+ * (each package's compiled main.js, as its image runs it, on a queue prefix of their own), and a client that
+ * posts the task and long-polls GET /result?wait=30 for it, as a client that wants the result soonest does. Its end to end is what the
  * issue's target is about; the stand-in's stages say where that time goes.
  *
  * STORE=pg puts both APIs on PostgreSQL (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres;

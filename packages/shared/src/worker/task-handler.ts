@@ -30,8 +30,9 @@ export type TaskHandler = ((message: TaskMessage, context: TaskContext) => Promi
    * machine) overlaps the work instead of coming before it.
    * Its outcome is still committed only after the `running` commit is taken; when it is not (the task is
    * final already, unknown, the API unreachable), the handler's signal aborts and its outcome is dropped.
-   * The report itself waits for the handler's first RUNNING_REPORT_DELAY_MS (worker.ts): an outcome ready sooner is committed
-   * with no `running` before it, and a task found final then refuses it (409), as it would the report.
+   * The report itself waits for the handler's first RUNNING_REPORT_DELAY_MS (worker.ts): an outcome ready
+   * sooner is committed with no `running` before it, and a task found final then refuses it (409), as it
+   * would have refused the report.
    */
   readonly startsBeforeRunning?: boolean;
 };
