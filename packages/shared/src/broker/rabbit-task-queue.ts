@@ -275,23 +275,40 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
     );
   }
 
-  /** A passive declare answers a queue's ready messages and consumers without changing it. */
-  const inspect = (queue: string) => connection.queueDeclare({ queue, passive: true });
+  /**
+   * Each type's backlog from a passive declare of each of its queues, which answers a queue's ready messages
+   * and consumers without changing it. Once the topology is declared (before, every queue would be missing),
+   * and on a channel of its own: a queue an operator deleted answers 404, which closes the channel it was
+   * asked on, and that must not be the channel the topology and the publisher share.
+   */
+  async function depths(): Promise<QueueDepth[]> {
+    await waitForTopology();
+    const channel = await connection.acquire();
+    try {
+      const inspect = (queue: string) => channel.queueDeclare({ queue, passive: true });
+      const result: QueueDepth[] = [];
+      for (const type of topology.types) {
+        const lanes = [];
+        for (const lane of TASK_LANES) lanes.push(await inspect(topology.workQueue(type, lane)));
+        result.push({
+          type,
+          waiting: lanes.reduce((sum, lane) => sum + lane.messageCount, 0),
+          deadLetters: (await inspect(topology.deadLetterQueue(type))).messageCount,
+          parked: (await inspect(topology.parkingQueue(type))).messageCount,
+          // A worker consumes every lane with a consumer of each: those of one lane are the workers.
+          consumers: lanes[0]!.consumerCount,
+        });
+      }
+      return result;
+    } finally {
+      await channel.close().catch(() => {});
+    }
+  }
 
-  async function depthOf(type: TaskType): Promise<QueueDepth> {
-    const [lanes, dead, parked] = await Promise.all([
-      Promise.all(TASK_LANES.map((lane) => inspect(topology.workQueue(type, lane)))),
-      inspect(topology.deadLetterQueue(type)),
-      inspect(topology.parkingQueue(type)),
-    ]);
-    return {
-      type,
-      waiting: lanes.reduce((sum, lane) => sum + lane.messageCount, 0),
-      deadLetters: dead.messageCount,
-      parked: parked.messageCount,
-      // A worker consumes every lane with a consumer of each: those of one lane are the workers.
-      consumers: lanes[0]!.consumerCount,
-    };
+  async function waitForTopology(): Promise<void> {
+    await declared;
+    // A reconnect may have replaced the promise while we waited; wait for the current one too.
+    await declared;
   }
 
   return {
@@ -303,13 +320,9 @@ export function createRabbitTaskQueue(options: RabbitTaskQueueOptions): RabbitTa
     control,
     consume,
     consumeDeadLetters,
-    depths: () => Promise.all(topology.types.map(depthOf)),
+    depths,
     isReady: () => connection.ready,
-    declareTopology: async () => {
-      await declared;
-      // A reconnect may have replaced the promise while we waited; wait for the current one too.
-      await declared;
-    },
+    declareTopology: waitForTopology,
     deleteTopology: () => deleteTopology(connection, topology),
     async close() {
       await Promise.allSettled([...consumers].map((consumer) => consumer.close()));
