@@ -5,16 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createRabbitTaskQueue } from '@conveyor/shared';
+import { createRabbitTaskQueue, within } from '@conveyor/shared';
 import { Connection } from 'rabbitmq-client';
 import { AMQP_URL, testLog, uniquePrefix } from './support/queue-fixture.js';
 import { codeMessage } from './support/task-messages.js';
 
-const withinMs = <T>(promise: Promise<T>, ms: number) =>
-  Promise.race([
-    promise,
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms)),
-  ]);
+const withinMs = <T>(promise: Promise<T>, ms: number) => within(promise, ms, () => new Error(`no answer in ${ms} ms`));
 
 test('asked at once after the queue is created, depths() waits for the topology and answers', async () => {
   for (let round = 0; round < 5; round++) {

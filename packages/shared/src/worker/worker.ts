@@ -26,6 +26,7 @@ import type { ControlMessage, ControlSubscription } from '../queue/control-bus.j
 import type { QueueMetrics, SettlementOutcome } from '../queue/queue-metrics.js';
 import { type DecodedTaskMessage, decodeTaskMessage } from '../queue/task-message-codec.js';
 import type { Delivery, DeliveryDecision, TaskConsumer, TaskQueue } from '../queue/task-queue.js';
+import { within } from '../within.js';
 import { RecentIds } from './recent-ids.js';
 import { type CommitAnswer, CommitUnavailableError, type TaskCommitter } from './task-committer.js';
 import type { TaskHandler, TaskOutcome } from './task-handler.js';
@@ -290,7 +291,9 @@ export class Worker {
       notTaken.abort(new Error('the running commit was not taken'));
       await early; // never rejects: a delivery's handler does not outlive its settlement
     };
-    const quick = early && (await endedWithin(early, RUNNING_REPORT_DELAY_MS));
+    // Past the delay it goes on running (runHandler never rejects): undefined, and the report goes out.
+    const quick =
+      early && (await within(early, RUNNING_REPORT_DELAY_MS, () => new Error('still at work')).catch(() => undefined));
     // Cancelled or closing meanwhile: the path below, whose running commit finds the task final or requeues.
     if (quick?.ok && !cancelled.aborted && !this.abandon.signal.aborted) {
       return this.commitOutcome(message, quick.outcome, log);
@@ -476,17 +479,4 @@ function assertOutcome(outcome: unknown): asserts outcome is TaskOutcome {
     return;
   }
   throw new Error(`the task handler returned an invalid outcome: ${JSON.stringify(outcome)?.slice(0, 200)}`);
-}
-
-/** The handler's result if it has ended within `ms`, else undefined (it goes on running). */
-async function endedWithin<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(resolve, ms, undefined);
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
